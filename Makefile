@@ -1,0 +1,56 @@
+# Tonic: the two Quick start commands (`make demo`, `make test`) and `make bench`.
+# Each target does its own set-up, idempotently, on a fresh Debian 12 or
+# Raspberry Pi OS machine, as root or as a sudo user.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := $(VENV)/.stamps
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# What the box needs from the OS: a compiler and headers for systemd-python,
+# FluidSynth's library and a small General MIDI soundfont.
+APT_PACKAGES := python3-venv python3-dev gcc pkg-config libsystemd-dev \
+	libfluidsynth3 timgm6mb-soundfont
+
+.PHONY: all setup demo test bench lint clean
+
+all: test
+
+setup: $(STAMPS)/pip
+
+# Ask dpkg first, so a machine that is already set up never touches apt.
+$(STAMPS)/apt:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@$(PYTHON) -m venv --help >/dev/null
+	@[ -d $(VENV) ] || $(PYTHON) -m venv $(VENV)
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/pip: $(STAMPS)/apt pyproject.toml
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+demo: setup
+	$(BIN)/tonic demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) demo.wav .pytest_cache .ruff_cache .hypothesis

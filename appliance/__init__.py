@@ -1,0 +1,1 @@
+"""Tonic: a music-therapy appliance."""
