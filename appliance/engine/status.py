@@ -1,0 +1,32 @@
+"""A snapshot of the engine, for the setup UI, the control API and the demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class InputStatus:
+    id: str
+    mode: str
+    instrument: str
+    active: bool  # the client is pressing it now
+    sounding: tuple[str, ...]  # note names it is sounding, e.g. ("C4",)
+    online: bool = True
+    reason: str = ""  # why it is offline
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    profile: str
+    key: str
+    scale: str
+    volume: float
+    gain: float
+    synth: str  # a SynthState value
+    synth_reason: str
+    inputs: tuple[InputStatus, ...]
+    notes_sounding: int
+    events_handled: int
+    errors: int
+    last_error: str

@@ -1,0 +1,121 @@
+"""The immutable events that flow into the engine, and what it sends out.
+
+Every input, whether a GPIO switch, a scripted line in ``tonic render`` or
+(later) a pad, a beam or a MIDI key, becomes one of these small frozen
+values and takes the same path into the engine. Hardware callbacks build one
+and hand it over; they never touch musical state themselves.
+
+Times are seconds on the engine's clock: ``time.monotonic()`` on the live
+box, the script's own timeline when rendering.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NewType
+
+InputId = NewType("InputId", str)
+"""An input as labelled on the box, e.g. ``switch:1`` (numbers count from 1)."""
+
+
+class InputKind(StrEnum):
+    SWITCH = "switch"
+
+
+_INPUT_ID = re.compile(r"^([a-z]+):([1-9][0-9]*)$")
+
+
+def input_id(kind: InputKind, number: int) -> InputId:
+    return InputId(f"{kind}:{number}")
+
+
+def parse_input_id(text: str) -> tuple[InputKind, int]:
+    """Split ``switch:3`` into its kind and number, or raise ValueError."""
+    m = _INPUT_ID.match(text)
+    if not m:
+        raise ValueError(f"'{text}' is not an input name like switch:1")
+    try:
+        kind = InputKind(m.group(1))
+    except ValueError:
+        kinds = ", ".join(k.value for k in InputKind)
+        raise ValueError(f"unknown input kind '{m.group(1)}' (known: {kinds})") from None
+    return kind, int(m.group(2))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Anything the engine's owner thread acts on."""
+
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class Pressed(Event):
+    """A client input became active: a switch closed."""
+
+    source: InputId
+
+
+@dataclass(frozen=True, slots=True)
+class Released(Event):
+    """A client input became inactive."""
+
+    source: InputId
+
+
+@dataclass(frozen=True, slots=True)
+class SetSetting(Event):
+    """Change one profile setting by its path, e.g. ``switch:1.mode`` = ``latch``.
+
+    The value is text, exactly as a therapist typed it; the profile schema
+    parses and validates it, the same way for scripts and for the control API.
+    """
+
+    path: str
+    value: str
+    source: str = "control"
+
+
+@dataclass(frozen=True, slots=True)
+class Panic(Event):
+    """Silence everything now."""
+
+    source: str = "control"
+
+
+class SoundKind(StrEnum):
+    NOTE_ON = "note_on"
+    NOTE_OFF = "note_off"
+    CC = "cc"
+    PROGRAM = "program"
+    PITCH_BEND = "pitch_bend"
+    ALL_NOTES_OFF = "all_notes_off"
+
+
+@dataclass(frozen=True, slots=True)
+class SoundEvent:
+    """One call the engine made on the synth, for the event log and listeners."""
+
+    t: float
+    type: SoundKind
+    channel: int | None
+    source: str
+    note: int | None = None
+    velocity: int | None = None
+    value: int | None = None
+    instrument: str | None = None
+    control: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The events-JSONL object: fields that do not apply are left out."""
+        out: dict[str, object] = {"t": round(self.t, 6), "type": self.type.value}
+        if self.channel is not None:
+            out["channel"] = self.channel
+        for name in ("note", "velocity", "control", "value", "instrument"):
+            v = getattr(self, name)
+            if v is not None:
+                out[name] = v
+        out["source"] = self.source
+        return out

@@ -1,0 +1,1 @@
+"""Client inputs: each turns hardware into immutable events for the engine."""

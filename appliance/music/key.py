@@ -1,0 +1,93 @@
+"""A key: a scale pinned to a tonic.
+
+:class:`Key` is what a session actually plays in. It forwards the musical
+questions to its :class:`~appliance.music.scales.Scale` with the tonic filled
+in, and decides how notes are spelled (sharps or flats) for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from appliance.errors import MusicError
+from appliance.music.notes import (
+    MidiNote,
+    PitchClass,
+    check_pitch_class,
+    midi_to_note,
+    parse_pitch_class,
+    pitch_class_name,
+)
+from appliance.music.scales import Scale, scale_named
+
+# Tonics whose conventional (major) key signatures use flats: F, Bb, Eb, Ab,
+# Db, Gb. A therapist reading "Bb" on the screen expects "Eb", not "D#".
+_FLAT_TONICS = frozenset({5, 10, 3, 8, 1, 6})
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A scale built on a tonic pitch class, e.g. A minor pentatonic."""
+
+    tonic: PitchClass
+    scale: Scale
+
+    def __post_init__(self) -> None:
+        # Normalise to a plain int pitch class (numpy ints etc. included) so
+        # equal keys compare and hash equal.
+        object.__setattr__(self, "tonic", check_pitch_class(self.tonic))
+        if not isinstance(self.scale, Scale):
+            raise MusicError(f"key scale must be a Scale, got {self.scale!r}")
+
+    @classmethod
+    def parse(cls, tonic_name: str, scale_name: str) -> Key:
+        """Build a key from names, e.g. ``Key.parse("A", "minor pentatonic")``."""
+        return cls(parse_pitch_class(tonic_name), scale_named(scale_name))
+
+    @property
+    def prefers_flats(self) -> bool:
+        """Whether notes in this key are spelled with flats rather than sharps."""
+        return self.tonic in _FLAT_TONICS
+
+    @property
+    def tonic_name(self) -> str:
+        """The tonic spelled as this key conventionally writes it ("Bb", "F#")."""
+        return pitch_class_name(self.tonic, prefer_flats=self.prefers_flats)
+
+    @property
+    def name(self) -> str:
+        """Human-readable name for screens and logs, e.g. "C major pentatonic"."""
+        return f"{self.tonic_name} {self.scale.name.replace('_', ' ')}"
+
+    @property
+    def pitch_classes(self) -> frozenset[PitchClass]:
+        """The pitch classes in this key."""
+        return self.scale.pitch_classes(self.tonic)
+
+    def degree_to_note(self, degree: int, octave: int) -> MidiNote:
+        """MIDI note of 1-based ``degree``; see :meth:`Scale.degree_to_note`."""
+        return self.scale.degree_to_note(degree, self.tonic, octave)
+
+    def quantize(self, note: int) -> MidiNote:
+        """Nearest note in this key, ties going down; see :meth:`Scale.quantize`."""
+        return self.scale.quantize(note, self.tonic)
+
+    def contains(self, note: int) -> bool:
+        """Whether MIDI ``note`` is in this key."""
+        return self.scale.contains(note, self.tonic)
+
+    def spell(self, note: int) -> str:
+        """Name MIDI ``note`` with this key's sharp/flat preference, e.g. "Eb4"."""
+        return midi_to_note(note, prefer_flats=self.prefers_flats)
+
+    def with_tonic(self, name: str) -> Key:
+        """The same scale on another tonic, e.g. ``key.with_tonic("G")``."""
+        return replace(self, tonic=parse_pitch_class(name))
+
+    def with_scale(self, name: str | Scale) -> Key:
+        """The same tonic with another scale, given by name or as a :class:`Scale`."""
+        scale = name if isinstance(name, Scale) else scale_named(name)
+        return replace(self, scale=scale)
+
+    def __str__(self) -> str:
+        return self.name

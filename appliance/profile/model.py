@@ -1,0 +1,127 @@
+"""What a profile is: one client's settings, as immutable values.
+
+A profile says which key and scale the client plays in, how loud the box may
+be, and how each input behaves. It never says which GPIO pin an input is on;
+that belongs to the box (:mod:`appliance.config`), not to the client.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from appliance.errors import ProfileError
+from appliance.events import InputId, InputKind, parse_input_id
+from appliance.music import parse_pitch_class, scale_named
+from appliance.profile.fields import from_text, in_range, setting, specs
+from appliance.sound.instruments import instrument_for
+
+PROFILE_VERSION = 1
+
+
+class PlayMode(StrEnum):
+    """How an input's presses turn into notes."""
+
+    NOTE = "note"  # press = note on, release = note off
+    LATCH = "latch"  # a press toggles a sustained note
+    CHORD = "chord"  # press plays the triad on the input's degree; release stops it
+
+
+def _instrument(name: str) -> str:
+    try:
+        instrument_for(name)
+    except LookupError as e:  # keep its did-you-mean, but report it as a bad value
+        raise ValueError(str(e)) from None
+    return name
+
+
+def _key(name: str) -> str:
+    parse_pitch_class(name)
+    return name.strip()
+
+
+def _scale(name: str) -> str:
+    return scale_named(name).name
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchSettings:
+    """One big accessibility switch."""
+
+    mode: PlayMode = setting(PlayMode.NOTE, PlayMode, "note, latch or chord")
+    instrument: str = setting("marimba", str, "General MIDI name or number", _instrument)
+    degree: int = setting(1, int, "scale degree, 1 = the key note", in_range(1, 36))
+    octave: int = setting(4, int, "octave of degree 1 (4 = middle C's)", in_range(1, 7))
+    velocity: int = setting(100, int, "how hard the note is struck, 1..127", in_range(1, 127))
+
+
+#: The settings type for each kind of input. Later kinds (pads, beams) add a row.
+SETTINGS_FOR_KIND: Mapping[InputKind, type] = MappingProxyType({InputKind.SWITCH: SwitchSettings})
+
+
+def default_settings(iid: InputId) -> Any:
+    """Settings for an input the profile does not mention: its number as its degree,
+    so unconfigured inputs still play distinct notes."""
+    kind, number = parse_input_id(iid)
+    return SETTINGS_FOR_KIND[kind](degree=number)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A client's profile, validated. Change it with :meth:`with_setting`."""
+
+    name: str = setting("Default", str, "what the therapist calls this profile")
+    key: str = setting("C", str, "key note: C, F#, Bb, ...", _key)
+    scale: str = setting("major_pentatonic", str, "a name from `tonic scales`", _scale)
+    volume: float = setting(0.6, float, "0..1 of the box's safe maximum", in_range(0.0, 1.0))
+    inputs: Mapping[InputId, Any] = field(default_factory=lambda: MappingProxyType({}))
+    version: int = PROFILE_VERSION
+
+    def settings_for(self, iid: InputId) -> Any:
+        found = self.inputs.get(iid)
+        return found if found is not None else default_settings(iid)
+
+    def with_setting(self, path: str, text: str) -> Profile:
+        """Return a copy with one setting changed, parsed from text.
+
+        ``path`` is ``key``, ``scale``, ``volume``, ``name`` or
+        ``<input>.<field>`` such as ``switch:1.mode``. Raises
+        :class:`ProfileError` naming the path and, for an unknown field, the
+        valid ones.
+        """
+        target, dot, fieldname = path.partition(".")
+        if not dot:
+            return self._with_top(path, text)
+        try:
+            parse_input_id(target)
+        except ValueError as e:
+            raise ProfileError(f"{path}: {e}") from None
+        iid = InputId(target)
+        current = self.settings_for(iid)
+        changed = _replace(current, fieldname, text, path)
+        return dataclasses.replace(self, inputs=MappingProxyType({**self.inputs, iid: changed}))
+
+    def _with_top(self, name: str, text: str) -> Profile:
+        if name == "inputs" or name == "version":
+            raise ProfileError(f"{name} cannot be set; valid settings: {top_level_names()}")
+        return _replace(self, name, text, name)
+
+
+def top_level_names() -> str:
+    return ", ".join(specs(Profile)) + ", <input>.<field>"
+
+
+def _replace(obj: Any, fieldname: str, text: str, path: str) -> Any:
+    spec = specs(type(obj)).get(fieldname)
+    if spec is None:
+        valid = ", ".join(specs(type(obj)))
+        raise ProfileError(f"unknown setting '{path}'; valid fields are: {valid}")
+    try:
+        value = from_text(spec, text)
+    except ValueError as e:
+        raise ProfileError(f"{path}: {e}") from None
+    return dataclasses.replace(obj, **{fieldname: value})

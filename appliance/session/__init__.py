@@ -1,0 +1,1 @@
+"""Sessions: scripted renders and the built-in demo."""

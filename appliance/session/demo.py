@@ -1,0 +1,229 @@
+"""``tonic demo``: a short simulated session through the real box.
+
+The demo builds the box exactly as the service does, but on gpiozero's mock
+pins: each scripted press drives a pin low, gpiozero fires the switch's
+callback on its own thread, and the event crosses to the engine's owner
+thread and on to FluidSynth, which is rendering all the while. It plays
+through the sound card when there is one, and always leaves a WAV behind.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from gpiozero.pins.mock import MockFactory
+
+from appliance.box import Box, open_synth
+from appliance.config import BoxConfig
+from appliance.errors import AudioUnavailable
+from appliance.events import Pressed, Released, SetSetting, SoundEvent, SoundKind
+from appliance.music import midi_to_note
+from appliance.profile import Profile
+from appliance.session.replay import replay
+from appliance.session.script import Script, parse_script
+from appliance.sound.instruments import instrument_for
+from appliance.sound.paced import PacedRenderer
+from appliance.sound.wav import WavWriter
+
+DEMO_SCRIPT = """\
+# Four switches in C major pentatonic, one instrument each.
+0.5   switch:1 press
+0.9   switch:1 release
+1.3   switch:2 press
+1.7   switch:2 release
+2.1   switch:3 press
+2.5   switch:3 release
+2.9   switch:4 press
+3.9   switch:4 release
+# Switch 2 becomes a latch: one press starts its note, the next one stops it.
+4.4   set switch:2.mode=latch
+4.6   switch:2 press
+4.8   switch:2 release
+5.4   switch:1 press
+5.7   switch:1 release
+6.2   switch:3 press
+6.5   switch:3 release
+7.2   switch:2 press
+7.4   switch:2 release
+# Switch 3 plays the chord on its degree.
+7.9   set switch:3.mode=chord
+8.1   switch:3 press
+9.3   switch:3 release
+# The key moves to G while switch 1 is held: its C still stops on release.
+9.8   switch:1 press
+10.3  set key=G
+10.9  switch:1 release
+11.3  switch:1 press
+11.6  switch:1 release
+11.9  switch:2 press
+12.1  switch:2 release
+12.5  switch:3 press
+13.5  switch:3 release
+14.0  switch:4 press
+14.8  switch:4 release
+15.3  switch:2 press
+15.5  switch:2 release
+# A minor colour to finish, then back home to C.
+16.0  set scale=minor_pentatonic
+16.2  switch:3 press
+17.2  switch:3 release
+17.5  set key=C
+17.5  set scale=major_pentatonic
+17.7  switch:3 press
+17.8  switch:1 press
+19.2  switch:1 release
+19.2  switch:3 release
+20.5  end
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    wav: Path
+    seconds: float
+    peak: float
+    rms: float
+    notes_by_input: dict[str, int]
+    live: bool
+    late_blocks: int
+
+
+def run_demo(
+    config: BoxConfig,
+    profile: Profile,
+    out: Path,
+    *,
+    soundfont: str | None = None,
+    live: bool = True,
+    stream: TextIO,
+    script: Script | None = None,
+) -> DemoResult:
+    script = script or parse_script(DEMO_SCRIPT, "demo")
+    factory = MockFactory()
+    synth = open_synth(config, soundfont)
+    sound_events: queue.SimpleQueue[SoundEvent] = queue.SimpleQueue()
+    account = _Account(stream)
+    renderer: PacedRenderer | None = None
+    playing_live = False
+    try:
+        if live:
+            try:
+                synth.start_audio(config.audio)
+                playing_live = True
+                stream.write(f"Playing live through {synth.state_reason}.\n")
+            except AudioUnavailable as e:
+                stream.write(f"{e}\nNo sound card, so the demo is heard only in {out}.\n")
+        with WavWriter(out, synth.sample_rate) as wav:
+            if not playing_live:
+                renderer = PacedRenderer(synth, wav)
+                renderer.start()
+            with Box(config, profile, synth, pin_factory=factory) as box:
+                box.engine.listeners.append(sound_events.put)
+                start = time.monotonic()
+                account.start = start
+                _perform(script, box, factory, config, start, sound_events, account)
+                time.sleep(0.3)
+            account.drain(sound_events)  # the stop's note-offs
+            if renderer is not None:
+                renderer.stop()
+            else:
+                # Live audio went to the speakers; render the same calls again.
+                offline = open_synth(config, soundfont)
+                try:
+                    offline.set_volume(profile.volume)
+                    shifted = [replace(e, t=e.t - start) for e in account.events]
+                    replay(shifted, offline, wav, tail_s=1.0)
+                finally:
+                    offline.close()
+            path = wav.commit()
+            return DemoResult(
+                path,
+                wav.seconds,
+                wav.peak_level,
+                wav.rms_level,
+                dict(account.notes_by_input),
+                playing_live,
+                renderer.late_blocks if renderer else 0,
+            )
+    finally:
+        if renderer is not None:
+            renderer.stop()
+        synth.close()
+
+
+def _perform(
+    script: Script,
+    box: Box,
+    factory: MockFactory,
+    config: BoxConfig,
+    start: float,
+    sound_events: queue.SimpleQueue[SoundEvent],
+    account: _Account,
+) -> None:
+    """Act out the script in real time, as a client and a therapist would."""
+    pins = {f"switch:{n}": pin for n, pin in enumerate(config.switch_pins, start=1)}
+    end = script.end if script.end is not None else script.last_time + 1.0
+    for line in script.lines:
+        _wait_until(start + line.event.t, sound_events, account)
+        event = line.event
+        if isinstance(event, Pressed):
+            factory.pin(pins[event.source]).drive_low()  # the switch closes to ground
+        elif isinstance(event, Released):
+            factory.pin(pins[event.source]).drive_high()
+        elif isinstance(event, SetSetting):
+            account.say(time.monotonic(), "therapist", f"set {event.path}={event.value}")
+            box.loop.submit(replace(event, t=time.monotonic(), source="therapist"))
+    _wait_until(start + end, sound_events, account)
+
+
+def _wait_until(
+    when: float, sound_events: queue.SimpleQueue[SoundEvent], account: _Account
+) -> None:
+    while (left := when - time.monotonic()) > 0:
+        try:
+            account.report(sound_events.get(timeout=left))
+        except queue.Empty:
+            return
+
+
+class _Account:
+    """Prints what happened, as it happens: which input, which note, which instrument."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.start = 0.0
+        self.events: list[SoundEvent] = []
+        self.notes_by_input: Counter[str] = Counter()
+        self._instrument: dict[int | None, str] = {}
+
+    def say(self, t: float, who: str, what: str) -> None:
+        self.stream.write(f"{t - self.start:6.2f}s  {who:<10} {what}\n")
+        self.stream.flush()
+
+    def report(self, event: SoundEvent) -> None:
+        self.events.append(event)
+        if event.type is SoundKind.PROGRAM and event.instrument:
+            self._instrument[event.channel] = instrument_for(event.instrument).title
+        elif event.type is SoundKind.NOTE_ON and event.note is not None:
+            self.notes_by_input[event.source] += 1
+            name = midi_to_note(event.note)
+            instrument = self._instrument.get(event.channel, "?")
+            self.say(
+                event.t,
+                event.source,
+                f"plays {name:<4} on {instrument} (velocity {event.velocity})",
+            )
+        elif event.type is SoundKind.NOTE_OFF and event.note is not None:
+            self.say(event.t, event.source, f"stops {midi_to_note(event.note)}")
+
+    def drain(self, sound_events: queue.SimpleQueue[SoundEvent]) -> None:
+        while True:
+            try:
+                self.report(sound_events.get_nowait())
+            except queue.Empty:
+                return

@@ -1,0 +1,196 @@
+"""Session scripts: a session written down, one event per line.
+
+::
+
+    # seconds  input      action  [args...]
+    0.0        set        key=G
+    0.5        switch:1   press
+    1.0        switch:1   release
+    3.0        end
+
+A ``#`` at the start of a line or after whitespace starts a comment; inside a
+word it is part of the word, so ``set key=F#`` works. Times are non-negative
+decimals that never decrease down the file.
+
+Each action is one entry in :data:`INPUT_ACTIONS` or :data:`COMMANDS`; the
+parser builds the same immutable events the hardware does, so a rendered
+script goes through the live box's engine code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from appliance.errors import ScriptError
+from appliance.events import (
+    Event,
+    InputId,
+    InputKind,
+    Panic,
+    Pressed,
+    Released,
+    SetSetting,
+    parse_input_id,
+)
+
+_COMMENT = re.compile(r"(^|\s)#.*$")
+
+
+@dataclass(frozen=True, slots=True)
+class InputAction:
+    """``<seconds> <kind>:<n> <action> [args]`` builds an event for that input."""
+
+    args: str  # what the arguments look like, for error messages ("" for none)
+    build: Callable[[float, InputId, list[str]], Event]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """``<seconds> <command> [args]``: not an input, e.g. ``set`` or ``end``."""
+
+    args: str
+    build: Callable[[float, list[str]], Event | None]  # None: marks the end
+
+
+def _no_args(
+    make: Callable[[float, InputId], Event],
+) -> Callable[[float, InputId, list[str]], Event]:
+    def build(t: float, iid: InputId, args: list[str]) -> Event:
+        if args:
+            raise ValueError(f"takes no arguments, got '{' '.join(args)}'")
+        return make(t, iid)
+
+    return build
+
+
+def _set(t: float, args: list[str]) -> Event:
+    if len(args) != 1 or "=" not in args[0]:
+        raise ValueError("expected KEY=VALUE, e.g. set key=G or set switch:1.mode=latch")
+    path, _, value = args[0].partition("=")
+    if not path or not value:
+        raise ValueError("expected KEY=VALUE with both parts, e.g. set scale=blues")
+    return SetSetting(t, path, value, source="script")
+
+
+def _end(t: float, args: list[str]) -> None:
+    if args:
+        raise ValueError("takes no arguments")
+    return None
+
+
+def _panic(t: float, args: list[str]) -> Event:
+    if args:
+        raise ValueError("takes no arguments")
+    return Panic(t, source="script")
+
+
+INPUT_ACTIONS: Mapping[tuple[InputKind, str], InputAction] = MappingProxyType(
+    {
+        (InputKind.SWITCH, "press"): InputAction("", _no_args(Pressed)),
+        (InputKind.SWITCH, "release"): InputAction("", _no_args(Released)),
+    }
+)
+
+COMMANDS: Mapping[str, Command] = MappingProxyType(
+    {
+        "set": Command("KEY=VALUE", _set),
+        "panic": Command("", _panic),
+        "end": Command("", _end),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptLine:
+    number: int  # 1-based, as an editor shows it
+    text: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    lines: tuple[ScriptLine, ...]
+    end: float | None  # the time of the ``end`` line, if any
+
+    @property
+    def last_time(self) -> float:
+        times = [line.event.t for line in self.lines]
+        if self.end is not None:
+            times.append(self.end)
+        return max(times, default=0.0)
+
+
+def parse_script(text: str, origin: str = "script") -> Script:
+    """Parse a whole script, or raise :class:`ScriptError` for the first bad line."""
+    lines: list[ScriptLine] = []
+    end: float | None = None
+    previous = 0.0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        words = _COMMENT.sub("", raw).split()
+        if not words:
+            continue
+        if end is not None:
+            raise _error(origin, number, raw, "nothing may follow the 'end' line")
+        try:
+            t = _seconds(words[0], previous)
+            event = _event(t, words[1:])
+        except ValueError as e:
+            raise _error(origin, number, raw, str(e)) from None
+        previous = t
+        if event is None:
+            end = t
+        else:
+            lines.append(ScriptLine(number, raw.strip(), event))
+    return Script(tuple(lines), end)
+
+
+def _seconds(word: str, previous: float) -> float:
+    try:
+        t = float(word)
+    except ValueError:
+        raise ValueError(f"expected a time in seconds first, got '{word}'") from None
+    if not math.isfinite(t) or t < 0:
+        raise ValueError(f"time must be a non-negative number of seconds, got '{word}'")
+    if t < previous:
+        raise ValueError(
+            f"time {word} is earlier than the line before ({previous:g}); times never decrease"
+        )
+    return t
+
+
+def _event(t: float, words: list[str]) -> Event | None:
+    if not words:
+        raise ValueError(f"expected an input or a command after the time ({_known_heads()})")
+    head, action_args = words[0], words[1:]
+    if head in COMMANDS:
+        return COMMANDS[head].build(t, action_args)
+    if ":" not in head:
+        raise ValueError(f"unknown input or command '{head}' (expected {_known_heads()})")
+    kind, _ = parse_input_id(head)
+    if not action_args:
+        raise ValueError(f"expected an action for {head}: {_actions_for(kind)}")
+    verb, args = action_args[0], action_args[1:]
+    action = INPUT_ACTIONS.get((kind, verb))
+    if action is None:
+        raise ValueError(f"unknown action '{verb}' for {head} (expected {_actions_for(kind)})")
+    try:
+        return action.build(t, InputId(head), args)
+    except ValueError as e:
+        raise ValueError(f"{head} {verb}: {e}") from None
+
+
+def _actions_for(kind: InputKind) -> str:
+    return " or ".join(verb for k, verb in INPUT_ACTIONS if k is kind)
+
+
+def _known_heads() -> str:
+    kinds = ", ".join(f"{k.value}:N" for k in InputKind)
+    return f"{kinds}, {', '.join(COMMANDS)}"
+
+
+def _error(origin: str, number: int, raw: str, expected: str) -> ScriptError:
+    return ScriptError(f"{origin} line {number}: {expected}: '{raw.strip()}'")

@@ -1,0 +1,56 @@
+"""Route FluidSynth's own log messages into Python logging.
+
+FluidSynth prints its errors straight to stderr. The box runs headless under
+journald and the CLI promises one-line errors, so its messages go through the
+``appliance.sound.fluidsynth`` logger instead, and the last error is kept so
+that a failed soundfont load can say why.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from ctypes import CFUNCTYPE, c_char_p, c_int, c_void_p
+
+import fluidsynth
+
+log = logging.getLogger("appliance.sound.fluidsynth")
+
+# fluid_log_level: PANIC, ERR, WARN, INFO, DBG
+_LEVELS = (logging.CRITICAL, logging.ERROR, logging.WARNING, logging.INFO, logging.DEBUG)
+_LogFunction = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+
+_lock = threading.Lock()
+_installed: object | None = None  # keeps the ctypes callback alive
+last_error: str = ""
+
+
+def _on_message(level: int, message: bytes | None, _data: object) -> None:
+    global last_error
+    text = (message or b"").decode("utf-8", "replace").strip()
+    py_level = _LEVELS[level] if 0 <= level < len(_LEVELS) else logging.DEBUG
+    if py_level >= logging.ERROR:
+        last_error = text
+    log.log(py_level, "%s", text)
+
+
+def install() -> None:
+    """Install the router once per process (idempotent, thread-safe)."""
+    global _installed
+    with _lock:
+        if _installed is not None:
+            return
+        callback = _LogFunction(_on_message)
+        set_log = fluidsynth._fl.fluid_set_log_function
+        set_log.restype = c_void_p
+        set_log.argtypes = (c_int, _LogFunction, c_void_p)
+        for level in range(len(_LEVELS)):
+            set_log(level, callback, None)
+        _installed = callback
+
+
+def take_last_error() -> str:
+    """Return and forget the most recent FluidSynth error message."""
+    global last_error
+    text, last_error = last_error, ""
+    return text
