@@ -10,6 +10,7 @@ never leaves a note sounding.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from types import TracebackType
 
 from gpiozero import Factory
@@ -17,6 +18,7 @@ from gpiozero.exc import GPIOZeroError
 
 from appliance.config import BoxConfig
 from appliance.engine import Engine, EngineLoop
+from appliance.engine.engine import Listener
 from appliance.inputs.switch import Switch
 from appliance.profile import Profile
 from appliance.sound.fluid import FluidSynth
@@ -32,8 +34,10 @@ def open_synth(config: BoxConfig, soundfont: str | None = None) -> FluidSynth:
     return FluidSynth(path, sample_rate=config.sample_rate, gain_ceiling=config.gain_ceiling)
 
 
-def build_engine(config: BoxConfig, profile: Profile, synth: Synth) -> Engine:
-    return Engine(synth, profile, config.input_ids())
+def build_engine(
+    config: BoxConfig, profile: Profile, synth: Synth, listeners: Iterable[Listener] = ()
+) -> Engine:
+    return Engine(synth, profile, config.input_ids(), listeners)
 
 
 class Box:
@@ -46,10 +50,11 @@ class Box:
         synth: Synth,
         *,
         pin_factory: Factory | None = None,
+        listeners: Iterable[Listener] = (),
     ) -> None:
         self.config = config
         self.synth = synth
-        self.engine = build_engine(config, profile, synth)
+        self.engine = build_engine(config, profile, synth, listeners)
         self.loop = EngineLoop(self.engine)
         self.pin_factory = pin_factory
         self.switches: list[Switch] = []

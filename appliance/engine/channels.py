@@ -49,3 +49,12 @@ class ChannelMap:
 
     def assigned(self) -> dict[Channel, Instrument]:
         return dict(self._instrument)
+
+    def retain(self, voices: set[str], busy: set[Channel]) -> None:
+        """Free the channels of instruments no input uses any more, unless a
+        note is still sounding on them, so changing instruments all session
+        never runs out of channels."""
+        for voice, channel in list(self._by_voice.items()):
+            if voice not in voices and channel not in busy:
+                del self._by_voice[voice]
+                del self._instrument[channel]

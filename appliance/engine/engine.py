@@ -41,10 +41,17 @@ Listener = Callable[[SoundEvent], None]
 
 
 class Engine:
-    def __init__(self, synth: Synth, profile: Profile, inputs: Iterable[InputId]) -> None:
+    def __init__(
+        self,
+        synth: Synth,
+        profile: Profile,
+        inputs: Iterable[InputId],
+        listeners: Iterable[Listener] = (),
+    ) -> None:
         self.synth = synth
         self.inputs: tuple[InputId, ...] = tuple(inputs)
-        self.listeners: list[Listener] = []
+        #: Told of every synth call, on the owner thread; each must return at once.
+        self.listeners: list[Listener] = list(listeners)
         self._profile = profile
         self._key = Key.parse(profile.key, profile.scale)
         self._voices = Voices()
@@ -56,6 +63,7 @@ class Engine:
         self._errors = 0
         self._last_error = ""
         self._gain = synth.set_volume(profile.volume)
+        self._prepare_channels()
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             Pressed: self._on_pressed,
             Released: self._on_released,
@@ -182,6 +190,18 @@ class Engine:
         self._profile, self._key = profile, key
         if profile.volume != old.volume:
             self._gain = self.synth.set_volume(profile.volume)
+        self._prepare_channels()
+
+    def _prepare_channels(self) -> None:
+        """Program every input's instrument now, not on its first press, so
+        the first note is as quick as every other one."""
+        # A dict keeps the inputs' order, so channels follow the switch numbers.
+        instruments = {
+            instrument_for(self._profile.settings_for(iid).instrument): None for iid in self.inputs
+        }
+        self._channels.retain({i.name for i in instruments}, self._voices.busy_channels())
+        for instrument in instruments:
+            self._channels.channel_for(instrument)
 
     # -- sounding ----------------------------------------------------------------
 

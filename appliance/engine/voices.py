@@ -44,6 +44,9 @@ class Voices:
     def sounding_count(self) -> int:
         return len(self._holders)
 
+    def busy_channels(self) -> set[Channel]:
+        return {channel for channel, _ in self._holders}
+
     def start(self, source: str, held: Held) -> list[tuple[Sounding, bool]]:
         """Record ``held`` for ``source``; return each note with whether it must
         first be stopped (re-struck) because another input already holds it."""

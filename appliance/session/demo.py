@@ -122,8 +122,8 @@ def run_demo(
             if not playing_live:
                 renderer = PacedRenderer(synth, wav)
                 renderer.start()
-            with Box(config, profile, synth, pin_factory=factory) as box:
-                box.engine.listeners.append(sound_events.put)
+            box = Box(config, profile, synth, pin_factory=factory, listeners=[sound_events.put])
+            with box:
                 start = time.monotonic()
                 account.start = start
                 _perform(script, box, factory, config, start, sound_events, account)

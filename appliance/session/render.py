@@ -77,9 +77,8 @@ def render_script(
     check_script(script, profile, config, origin)
     synth = open_synth(config, soundfont)
     try:
-        engine = build_engine(config, profile, synth)
         log: list[SoundEvent] = []
-        engine.listeners.append(log.append)
+        engine = build_engine(config, profile, synth, [log.append])
         with WavWriter(out, synth.sample_rate) as wav:
             _play(script, engine, synth, wav)
             if events_out is not None:
