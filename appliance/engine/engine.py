@@ -133,7 +133,7 @@ class Engine:
             )
         return EngineStatus(
             profile=self._profile.name,
-            key=self._key.tonic_name,
+            key=self._profile.key,  # as the therapist typed it (F# stays F#)
             scale=self._key.scale.name,
             volume=self._profile.volume,
             gain=self._gain,

@@ -46,8 +46,16 @@ class Key:
 
     @property
     def prefers_flats(self) -> bool:
-        """Whether notes in this key are spelled with flats rather than sharps."""
-        return self.tonic in _FLAT_TONICS
+        """Whether notes in this key are spelled with flats rather than sharps.
+
+        Minor-sounding scales (a minor third and no major third) follow their
+        relative major, as key signatures do: D minor is spelled like F major,
+        with a Bb, and C minor like Eb major.
+        """
+        intervals = self.scale.intervals
+        minor = 3 in intervals and 4 not in intervals
+        signature = (self.tonic + 3) % 12 if minor else self.tonic
+        return signature in _FLAT_TONICS
 
     @property
     def tonic_name(self) -> str:

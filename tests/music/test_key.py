@@ -75,7 +75,7 @@ def test_tonic_name_uses_conventional_spelling(tonic, name):
         ("a", "minor", "A natural minor"),
         ("Bb", "whole-tone", "Bb whole tone"),
         ("E", "blues", "E blues"),
-        ("F#", "dorian", "Gb dorian"),
+        ("F#", "dorian", "F# dorian"),
     ],
 )
 def test_name_is_human(tonic, scale, name):
@@ -144,3 +144,16 @@ def test_with_tonic_and_with_scale():
         C_MAJOR.with_scale("nope")
     with pytest.raises(MusicError):
         C_MAJOR.with_tonic("H")
+
+
+@pytest.mark.parametrize(
+    ("tonic", "scale", "note", "spelled"),
+    [
+        ("D", "natural_minor", 70, "Bb4"),  # D minor has a B flat, like F major
+        ("C", "minor_pentatonic", 63, "Eb4"),  # C minor follows Eb major
+        ("E", "natural_minor", 66, "F#4"),  # E minor follows G major
+        ("F", "major", 70, "Bb4"),
+    ],
+)
+def test_minor_keys_are_spelled_like_their_relative_major(tonic, scale, note, spelled):
+    assert Key.parse(tonic, scale).spell(note) == spelled
