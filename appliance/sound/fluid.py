@@ -16,7 +16,7 @@ import fluidsynth
 import numpy as np
 
 from appliance.errors import AudioUnavailable, SoundfontError
-from appliance.sound import fluid_log
+from appliance.sound import alsa_log, fluid_log
 from appliance.sound.instruments import Instrument
 from appliance.sound.soundfont import check_soundfont
 from appliance.sound.synth import CHANNELS, Channel, Synth, SynthState
@@ -69,7 +69,8 @@ class FluidSynth(Synth):
             **{"synth.polyphony": polyphony, "synth.cpu-cores": cpu_cores},
         )
         self.soundfont = soundfont
-        self._sfid = self._fs.sfload(str(soundfont))
+        with fluid_log.capture():
+            self._sfid = self._fs.sfload(str(soundfont))
         if self._sfid < 0:
             reason = fluid_log.take_last_error() or "FluidSynth could not load it"
             self._fs.delete()
@@ -86,14 +87,17 @@ class FluidSynth(Synth):
         does not want (MIDI comes in through mido), and may return 0 even
         when ALSA failed; so the driver is created directly and checked.
         """
+        alsa_log.quieten()
         fs = self._fs
         fs.setting("audio.driver", settings.driver)
         fs.setting(f"audio.{settings.driver}.device", settings.device)
         fs.setting("audio.period-size", settings.period_size)
         fs.setting("audio.periods", settings.periods)
-        driver = fluidsynth.new_fluid_audio_driver(fs.settings, fs.synth)
+        with fluid_log.capture():
+            driver = fluidsynth.new_fluid_audio_driver(fs.settings, fs.synth)
         if not driver:
             reason = fluid_log.take_last_error() or "the driver did not start"
+            reason = reason.rstrip(".")
             self.state = SynthState.SILENT
             self.state_reason = f"no audio device ({settings.driver} {settings.device}): {reason}"
             raise AudioUnavailable(self.state_reason)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from ctypes import CFUNCTYPE, c_char_p, c_int, c_void_p
 
 import fluidsynth
@@ -22,6 +24,7 @@ _LogFunction = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 
 _lock = threading.Lock()
 _installed: object | None = None  # keeps the ctypes callback alive
+_capturing = 0
 last_error: str = ""
 
 
@@ -31,6 +34,9 @@ def _on_message(level: int, message: bytes | None, _data: object) -> None:
     py_level = _LEVELS[level] if 0 <= level < len(_LEVELS) else logging.DEBUG
     if py_level >= logging.ERROR:
         last_error = text
+        if _capturing:
+            # The caller turns this failure into its own clear message.
+            py_level = logging.DEBUG
     log.log(py_level, "%s", text)
 
 
@@ -47,6 +53,21 @@ def install() -> None:
         for level in range(len(_LEVELS)):
             set_log(level, callback, None)
         _installed = callback
+
+
+@contextmanager
+def capture() -> Iterator[None]:
+    """Around a call whose failure the caller reports itself: keep FluidSynth's
+    error for :func:`take_last_error`, but log it only at debug level."""
+    global _capturing, last_error
+    with _lock:
+        _capturing += 1
+        last_error = ""
+    try:
+        yield
+    finally:
+        with _lock:
+            _capturing -= 1
 
 
 def take_last_error() -> str:
