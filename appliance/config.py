@@ -8,7 +8,6 @@ different wiring overrides them in ``/etc/tonic/box.toml`` (or ``--config``).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -67,18 +66,44 @@ def load_config(path: str | os.PathLike[str] | None = None) -> BoxConfig:
     return _from_dict(data, str(chosen))
 
 
+#: What each setting in box.toml must be, for a clear message instead of a traceback.
+_TYPES: dict[str, tuple[type, ...]] = {
+    "switch_pins": (list,),
+    "soundfont": (str,),
+    "audio": (dict,),
+    "sample_rate": (int,),
+    "gain_ceiling": (int, float),
+}
+_AUDIO_TYPES: dict[str, type] = {"driver": str, "device": str, "period_size": int, "periods": int}
+
+
 def _from_dict(data: dict[str, Any], origin: str) -> BoxConfig:
     kwargs: dict[str, Any] = {}
-    known = {f.name for f in dataclasses.fields(BoxConfig)}
     for name, value in data.items():
-        if name not in known:
-            raise ConfigError(f"{origin}: unknown setting '{name}' (valid: {', '.join(known)})")
+        types = _TYPES.get(name)
+        if types is None:
+            raise ConfigError(f"{origin}: unknown setting '{name}' (valid: {', '.join(_TYPES)})")
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise ConfigError(f"{origin}: {name}: wrong type {type(value).__name__}")
         if name == "switch_pins":
+            if not all(type(p) is int for p in value):
+                raise ConfigError(f"{origin}: switch_pins: must be whole GPIO numbers, got {value}")
             value = tuple(value)
         elif name == "audio":
-            try:
-                value = AudioSettings(**value)
-            except TypeError as e:
-                raise ConfigError(f"{origin}: audio: {e}") from None
+            value = _audio(value, origin)
         kwargs[name] = value
-    return BoxConfig(**kwargs)
+    try:
+        return BoxConfig(**kwargs)
+    except ConfigError as e:
+        raise ConfigError(f"{origin}: {e}") from None
+
+
+def _audio(table: dict[str, Any], origin: str) -> AudioSettings:
+    for name, value in table.items():
+        kind = _AUDIO_TYPES.get(name)
+        if kind is None:
+            valid = ", ".join(_AUDIO_TYPES)
+            raise ConfigError(f"{origin}: audio.{name}: unknown setting (valid: {valid})")
+        if type(value) is not kind:
+            raise ConfigError(f"{origin}: audio.{name}: must be {kind.__name__}, got {value!r}")
+    return AudioSettings(**table)

@@ -36,5 +36,9 @@ class SoundfontError(TonicError, OSError):
     """A soundfont that is missing, unreadable or corrupt."""
 
 
+class OutputError(TonicError, OSError):
+    """A file Tonic was asked to write cannot be written."""
+
+
 class AudioUnavailable(TonicError, OSError):
     """No audio device could be opened; the box runs silent and says so."""

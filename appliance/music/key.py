@@ -7,7 +7,7 @@ in, and decides how notes are spelled (sharps or flats) for display.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from appliance.errors import MusicError
 from appliance.music.notes import (
@@ -31,6 +31,9 @@ class Key:
 
     tonic: PitchClass
     scale: Scale
+    #: Spell with flats (True) or sharps (False) whatever the key signature
+    #: says; set when the therapist typed an accidental ("F#" stays sharp).
+    spelling: bool | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # Normalise to a plain int pitch class (numpy ints etc. included) so
@@ -42,7 +45,9 @@ class Key:
     @classmethod
     def parse(cls, tonic_name: str, scale_name: str) -> Key:
         """Build a key from names, e.g. ``Key.parse("A", "minor pentatonic")``."""
-        return cls(parse_pitch_class(tonic_name), scale_named(scale_name))
+        return cls(
+            parse_pitch_class(tonic_name), scale_named(scale_name), _typed_spelling(tonic_name)
+        )
 
     @property
     def prefers_flats(self) -> bool:
@@ -52,6 +57,8 @@ class Key:
         relative major, as key signatures do: D minor is spelled like F major,
         with a Bb, and C minor like Eb major.
         """
+        if self.spelling is not None:
+            return self.spelling
         intervals = self.scale.intervals
         minor = 3 in intervals and 4 not in intervals
         signature = (self.tonic + 3) % 12 if minor else self.tonic
@@ -90,7 +97,7 @@ class Key:
 
     def with_tonic(self, name: str) -> Key:
         """The same scale on another tonic, e.g. ``key.with_tonic("G")``."""
-        return replace(self, tonic=parse_pitch_class(name))
+        return replace(self, tonic=parse_pitch_class(name), spelling=_typed_spelling(name))
 
     def with_scale(self, name: str | Scale) -> Key:
         """The same tonic with another scale, given by name or as a :class:`Scale`."""
@@ -99,3 +106,13 @@ class Key:
 
     def __str__(self) -> str:
         return self.name
+
+
+def _typed_spelling(name: str) -> bool | None:
+    """True for a flat typed ("Bb", "E♭"), False for a sharp, None for a natural."""
+    accidentals = name.strip()[1:]
+    if any(c in "b♭" for c in accidentals):
+        return True
+    if any(c in "#♯" for c in accidentals):
+        return False
+    return None

@@ -14,9 +14,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from appliance.errors import ProfileError
+from appliance.errors import MusicError, ProfileError
 from appliance.events import InputId, InputKind, parse_input_id
-from appliance.music import parse_pitch_class, scale_named
+from appliance.music import Key, parse_pitch_class, scale_named
 from appliance.profile.fields import from_text, in_range, setting, specs
 from appliance.sound.instruments import instrument_for
 
@@ -41,7 +41,8 @@ def _instrument(name: str) -> str:
 
 def _key(name: str) -> str:
     parse_pitch_class(name)
-    return name.strip()
+    name = name.strip()
+    return name[:1].upper() + name[1:]  # "f#" is shown as "F#"
 
 
 def _scale(name: str) -> str:
@@ -103,12 +104,43 @@ class Profile:
         iid = InputId(target)
         current = self.settings_for(iid)
         changed = _replace(current, fieldname, text, path)
-        return dataclasses.replace(self, inputs=MappingProxyType({**self.inputs, iid: changed}))
+        inputs = MappingProxyType({**self.inputs, iid: changed})
+        return _playable(dataclasses.replace(self, inputs=inputs))
 
     def _with_top(self, name: str, text: str) -> Profile:
         if name == "inputs" or name == "version":
             raise ProfileError(f"{name} cannot be set; valid settings: {top_level_names()}")
-        return _replace(self, name, text, name)
+        return _playable(_replace(self, name, text, name))
+
+
+def unplayable(profile: Profile) -> list[str]:
+    """Inputs whose notes would fall outside MIDI's range in this key.
+
+    Each field can be valid on its own (degree 36, octave 7) and still put a
+    note above the top of the keyboard; such an input would silently play
+    nothing, so the combination is refused where it is set.
+    """
+    key = Key.parse(profile.key, profile.scale)
+    problems = []
+    for iid, settings in profile.inputs.items():
+        # A chord reaches four scale steps above its degree.
+        top = settings.degree + (4 if getattr(settings, "mode", None) is PlayMode.CHORD else 0)
+        try:
+            key.degree_to_note(settings.degree, settings.octave)
+            key.degree_to_note(top, settings.octave)
+        except MusicError:
+            problems.append(
+                f"{iid}: degree {settings.degree} in octave {settings.octave} is outside "
+                f"the range of notes in {key.name}; choose a lower degree or octave"
+            )
+    return problems
+
+
+def _playable(profile: Profile) -> Profile:
+    problems = unplayable(profile)
+    if problems:
+        raise ProfileError("; ".join(problems))
+    return profile
 
 
 def top_level_names() -> str:

@@ -22,7 +22,7 @@ from appliance.atomic import write_text_atomic
 from appliance.errors import ProfileError
 from appliance.events import InputId, InputKind, input_id
 from appliance.profile.fields import from_toml, specs
-from appliance.profile.model import PROFILE_VERSION, SETTINGS_FOR_KIND, Profile
+from appliance.profile.model import PROFILE_VERSION, SETTINGS_FOR_KIND, Profile, unplayable
 
 DEFAULT_PROFILE = "default.toml"
 
@@ -51,6 +51,8 @@ def parse_profile(text: str, origin: str = "profile") -> Profile:
         raise ProfileError(f"{origin}: not valid TOML: {e}") from None
     errors: list[str] = []
     profile = _build(data, errors)
+    if not errors:
+        errors.extend(unplayable(profile))
     if errors:
         count = f"{len(errors)} problems" if len(errors) > 1 else "1 problem"
         raise ProfileError(f"{origin}: {count}: " + "; ".join(errors))
@@ -61,7 +63,7 @@ def _build(data: Mapping[str, Any], errors: list[str]) -> Profile:
     top = specs(Profile)
     kinds = {k.value: k for k in SETTINGS_FOR_KIND}
     version = data.get("version")
-    if version != PROFILE_VERSION:
+    if type(version) is not int or version != PROFILE_VERSION:
         errors.append(f"version: must be {PROFILE_VERSION}, got {version!r}")
     values: dict[str, Any] = {}
     inputs: dict[InputId, Any] = {}
@@ -149,11 +151,19 @@ def dump_profile(profile: Profile) -> str:
 
 def _toml_value(value: object) -> str:
     if isinstance(value, str):  # StrEnum included
-        escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        return '"' + "".join(_toml_char(c) for c in str(value)) + '"'
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)
+
+
+def _toml_char(c: str) -> str:
+    # TOML basic strings forbid raw control characters; escape them.
+    if c in '"\\':
+        return "\\" + c
+    if ord(c) < 0x20 or ord(c) == 0x7F:
+        return f"\\u{ord(c):04X}"
+    return c
 
 
 def save_profile(profile: Profile, path: str | os.PathLike[str]) -> None:
@@ -176,7 +186,11 @@ def _keep_backup(path: Path) -> None:
     staging = path.with_name(f".{path.name}.bak.tmp")
     staging.unlink(missing_ok=True)
     try:
-        os.link(path, staging)
-    except OSError:  # e.g. a FAT data partition: no hard links
-        staging.write_bytes(path.read_bytes())
-    os.replace(staging, backup)
+        try:
+            os.link(path, staging)
+        except OSError:  # e.g. a FAT data partition: no hard links
+            staging.write_bytes(path.read_bytes())
+        os.replace(staging, backup)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from appliance.atomic import write_text_atomic
 from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
-from appliance.errors import ProfileError, ScriptError
+from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
 from appliance.events import Pressed, Released, SetSetting, SoundEvent
 from appliance.profile import Profile
 from appliance.session.script import Script
@@ -79,15 +81,27 @@ def render_script(
     try:
         log: list[SoundEvent] = []
         engine = build_engine(config, profile, synth, [log.append])
-        with WavWriter(out, synth.sample_rate) as wav:
+        with _output(out), WavWriter(out, synth.sample_rate) as wav:
             _play(script, engine, synth, wav)
             if events_out is not None:
                 lines = (json.dumps(e.as_json()) + "\n" for e in log)
-                write_text_atomic(events_out, "".join(lines))
+                with _output(events_out):
+                    write_text_atomic(events_out, "".join(lines))
             path = wav.commit()
             return RenderResult(path, wav.seconds, wav.peak_level, wav.rms_level, tuple(log))
     finally:
         synth.close()
+
+
+@contextmanager
+def _output(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Report a file that cannot be written as one clear line, not a traceback."""
+    try:
+        yield
+    except OSError as e:
+        if isinstance(e, TonicError):
+            raise
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def _play(script: Script, engine: Engine, synth: FluidSynth, wav: WavWriter) -> None:

@@ -48,10 +48,21 @@ def check_soundfont(path: Path) -> None:
         raise SoundfontError(f"soundfont is not a file: {path}")
     try:
         with path.open("rb") as f:
-            header = f.read(12)
+            header = f.read(24)
     except OSError as e:
         raise SoundfontError(f"cannot read soundfont {path}: {e.strerror}") from e
-    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+    if len(header) < 24 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
         raise SoundfontError(
             f"corrupt soundfont {path}: not a SoundFont 2 file (no RIFF sfbk header)"
         )
+    # A damaged body makes FluidSynth fall back to its DLS reader, which
+    # prints library assertions; the chunk sizes catch truncation first.
+    declared = int.from_bytes(header[4:8], "little") + 8
+    size = path.stat().st_size
+    if declared != size:
+        raise SoundfontError(
+            f"corrupt soundfont {path}: header says {declared} bytes, file has {size} "
+            "(truncated or damaged)"
+        )
+    if header[12:16] != b"LIST" or header[20:24] != b"INFO":
+        raise SoundfontError(f"corrupt soundfont {path}: no INFO list after the header")

@@ -12,6 +12,7 @@ future control request can make the box suddenly loud.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from enum import StrEnum
 from typing import NewType
@@ -86,7 +87,10 @@ class Synth(ABC):
         Out-of-range volumes are clamped rather than refused: this is the last
         line of defence, so it must never let a bad value through.
         """
-        volume = min(max(float(volume), 0.0), 1.0)
+        volume = float(volume)
+        if math.isnan(volume):
+            volume = 0.0
+        volume = min(max(volume, 0.0), 1.0)
         gain = min(volume * self.gain_ceiling, self.gain_ceiling)
         self._apply_gain(gain)
         return gain

@@ -49,22 +49,22 @@ def test_key_is_frozen_and_hashable():
     ("tonic", "name"),
     [
         ("C", "C"),
-        ("C#", "Db"),  # Db major (5 flats) rather than C# major (7 sharps)
+        ("C#", "C#"),  # spelled as the therapist typed it
         ("Db", "Db"),
         ("D", "D"),
-        ("D#", "Eb"),
+        ("D#", "D#"),
         ("E", "E"),
         ("F", "F"),
-        ("F#", "Gb"),
+        ("F#", "F#"),
         ("Gb", "Gb"),
         ("G", "G"),
-        ("G#", "Ab"),
+        ("G#", "G#"),
         ("A", "A"),
-        ("A#", "Bb"),
+        ("A#", "A#"),
         ("B", "B"),
     ],
 )
-def test_tonic_name_uses_conventional_spelling(tonic, name):
+def test_tonic_name_keeps_a_typed_accidental_else_the_convention(tonic, name):
     assert Key.parse(tonic, "major").tonic_name == name
 
 

@@ -1,0 +1,170 @@
+"""The engine's owner thread: events from any thread, status on demand, an idle loop that sleeps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from appliance.config import BoxConfig
+from appliance.engine import Engine, EngineLoop, EngineStatus
+from appliance.events import InputId, Pressed, Released, SetSetting, SoundEvent, SoundKind
+from appliance.profile import default_profile
+from appliance.sound.fake import FakeSynth
+
+WAIT = 5.0  # generous: only a hung loop ever waits this long
+
+
+class Watcher:
+    """A listener that lets a test wait until a given sound event has happened."""
+
+    def __init__(self) -> None:
+        self.events: list[SoundEvent] = []
+        self.threads: list[threading.Thread] = []  # the thread each event came on
+        self._cond = threading.Condition()
+
+    def __call__(self, event: SoundEvent) -> None:
+        with self._cond:
+            self.events.append(event)
+            self.threads.append(threading.current_thread())
+            self._cond.notify_all()
+
+    def wait_for(self, kind: SoundKind, count: int = 1) -> bool:
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: sum(e.type is kind for e in self.events) >= count, WAIT
+            )
+
+
+@pytest.fixture
+def synth() -> FakeSynth:
+    return FakeSynth()
+
+
+@pytest.fixture
+def watcher() -> Watcher:
+    return Watcher()
+
+
+@pytest.fixture
+def loop(synth, watcher) -> Iterator[EngineLoop]:
+    engine = Engine(synth, default_profile(), BoxConfig().input_ids(), [watcher])
+    loop = EngineLoop(engine)
+    loop.start()
+    try:
+        yield loop
+    finally:
+        loop.stop()
+
+
+def _from_another_thread(fn) -> object:
+    """Run ``fn`` on a fresh thread (like a gpiozero callback) and return its result."""
+    out: list[object] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except BaseException as e:
+            errors.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(WAIT)
+    assert not thread.is_alive(), "the call never returned"
+    if errors:
+        raise errors[0]
+    return out[0]
+
+
+def test_submit_from_another_thread_reaches_the_engine(loop, watcher):
+    _from_another_thread(lambda: loop.submit(Pressed(time.monotonic(), InputId("switch:1"))))
+    assert watcher.wait_for(SoundKind.NOTE_ON)
+    on = next(e for e in watcher.events if e.type is SoundKind.NOTE_ON)
+    assert (on.channel, on.note, on.source) == (0, 60, "switch:1")
+    owner = loop.call(threading.current_thread)
+    # Building the engine programmed the channels on this thread; the press ran on the owner's.
+    played_on = {t for e, t in zip(watcher.events, watcher.threads, strict=True) if e.note}
+    assert played_on == {owner}
+    assert owner is not threading.current_thread()
+
+
+def test_events_from_many_threads_are_all_handled(loop, watcher):
+    def press_and_release(n: int) -> None:
+        for _ in range(20):
+            loop.submit(Pressed(time.monotonic(), InputId(f"switch:{n}")))
+            loop.submit(Released(time.monotonic(), InputId(f"switch:{n}")))
+
+    threads = [threading.Thread(target=press_and_release, args=(n,)) for n in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT)
+    assert watcher.wait_for(SoundKind.NOTE_OFF, 80)
+    status = loop.status()
+    assert status.events_handled == 160
+    assert status.notes_sounding == 0
+    assert status.errors == 0
+
+
+def test_status_from_another_thread(loop):
+    loop.submit(SetSetting(0.0, "key", "G"))
+    loop.submit(Pressed(0.1, InputId("switch:2")))
+    status = _from_another_thread(loop.status)
+    assert isinstance(status, EngineStatus)
+    # The queue is in order: the status call sees both earlier events.
+    assert status.key == "G"
+    assert status.inputs[1].active
+    assert status.inputs[1].sounding == ("B4",)
+    assert status.events_handled == 2
+
+
+def test_call_returns_results_and_raises_errors_from_the_owner_thread(loop):
+    assert loop.call(lambda: 6 * 7) == 42
+
+    def boom() -> None:
+        raise RuntimeError("on the owner thread")
+
+    with pytest.raises(RuntimeError, match="on the owner thread"):
+        loop.call(boom)
+    assert loop.call(lambda: "still running") == "still running"
+
+
+def test_stop_releases_held_notes_and_ends_the_thread(synth, watcher):
+    engine = Engine(synth, default_profile(), BoxConfig().input_ids(), [watcher])
+    loop = EngineLoop(engine)
+    loop.start()
+    owner = loop.call(threading.current_thread)
+    loop.submit(SetSetting(0.0, "switch:3.mode", "latch"))
+    loop.submit(Pressed(0.1, InputId("switch:1")))
+    loop.submit(Pressed(0.2, InputId("switch:3")))
+    loop.submit(Released(0.3, InputId("switch:3")))  # latched
+    assert watcher.wait_for(SoundKind.NOTE_ON, 2)
+    loop.stop()
+    assert not owner.is_alive()
+    offs = {(c[1], c[2]) for c in synth.calls if c[0] == "note_off"}
+    assert offs == {(0, 60), (2, 67)}
+    assert synth.calls[-1] == ("all_notes_off", None)
+    assert engine.status().notes_sounding == 0
+    loop.stop()  # a second stop is harmless
+
+
+def test_call_without_a_running_thread_runs_inline(synth):
+    loop = EngineLoop(Engine(synth, default_profile(), BoxConfig().input_ids()))
+    assert loop.call(threading.current_thread) is threading.current_thread()
+    assert loop.status().events_handled == 0
+
+
+def test_idle_loop_sleeps_instead_of_polling(loop):
+    owner = loop.call(threading.current_thread)
+    assert owner.is_alive()
+    clock = time.pthread_getcpuclockid(owner.ident)
+    before = time.clock_gettime(clock)
+    time.sleep(0.5)
+    used = time.clock_gettime(clock) - before
+    assert owner.is_alive()
+    assert used < 0.05, f"the idle engine thread used {used:.3f} s of CPU in 0.5 s"
+    # And it is still responsive after sleeping.
+    assert loop.status().events_handled == 0

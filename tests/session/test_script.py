@@ -1,0 +1,156 @@
+"""Session scripts: one event per line, and a clear message naming the bad line."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.errors import ScriptError
+from appliance.events import Panic, Pressed, Released, SetSetting
+from appliance.session.script import parse_script
+
+
+def test_a_full_script():
+    script = parse_script(
+        "# seconds  input      action\n"
+        "0.0        set        key=G\n"
+        "0.0        set        switch:2.mode=latch\n"
+        "0.5        switch:1   press\n"
+        "1          switch:1   release\n"
+        "2.25       panic\n"
+        "3.0        end\n"
+    )
+    assert [line.event for line in script.lines] == [
+        SetSetting(0.0, "key", "G", source="script"),
+        SetSetting(0.0, "switch:2.mode", "latch", source="script"),
+        Pressed(0.5, "switch:1"),
+        Released(1.0, "switch:1"),
+        Panic(2.25, source="script"),
+    ]
+    assert [line.number for line in script.lines] == [2, 3, 4, 5, 6]
+    assert script.lines[2].text == "0.5        switch:1   press"
+    assert script.end == 3.0
+    assert script.last_time == 3.0
+
+
+def test_without_end():
+    script = parse_script("0.5 switch:1 press\n1.5 switch:1 release\n")
+    assert script.end is None
+    assert script.last_time == 1.5
+
+
+def test_empty_and_comment_only_scripts():
+    for text in ("", "\n\n", "# nothing yet\n   # still nothing\n"):
+        script = parse_script(text)
+        assert script.lines == ()
+        assert script.end is None
+        assert script.last_time == 0.0
+
+
+def test_comments_and_blank_lines():
+    script = parse_script(
+        "\n"
+        "   \n"
+        "# a whole-line comment\n"
+        "   # an indented comment\n"
+        "0.5 switch:1 press   # after the event\n"
+        "0.6 switch:1 release\t# after a tab\n"
+        "\t\n"
+        "0.7 end # done\n"
+    )
+    assert [line.number for line in script.lines] == [5, 6]
+    assert [type(line.event) for line in script.lines] == [Pressed, Released]
+    assert script.end == 0.7
+
+
+def test_a_hash_inside_a_word_is_kept():
+    script = parse_script("0 set key=F#\n0 set key=C#  # C sharp\n0 set name=room#2\n")
+    assert [line.event.value for line in script.lines] == ["F#", "C#", "room#2"]
+
+
+def test_set_value_may_contain_equals_signs():
+    (line,) = parse_script("0 set name=a=b\n").lines
+    assert (line.event.path, line.event.value) == ("name", "a=b")
+
+
+def test_equal_times_are_allowed_and_end_may_share_the_last_time():
+    script = parse_script("1 switch:1 press\n1 switch:2 press\n1 end\n")
+    assert [line.event.t for line in script.lines] == [1.0, 1.0]
+    assert script.end == 1.0
+
+
+def test_lines_after_end_may_be_blank_or_comments():
+    script = parse_script("1 end\n\n# afterwards\n")
+    assert script.end == 1.0
+
+
+def test_crlf_line_endings():
+    script = parse_script("0.5 switch:1 press\r\n1 end\r\n")
+    assert script.lines[0].event == Pressed(0.5, "switch:1")
+    assert script.end == 1.0
+
+
+def _error(text: str, origin: str = "s.txt") -> str:
+    with pytest.raises(ScriptError) as e:
+        parse_script(text, origin)
+    message = str(e.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "quoted", "says"),
+    [
+        ("0 switch:1 press\n0.5 switch:1 release\n0.4 switch:1 press\n", 3,
+         "0.4 switch:1 press", "time 0.4 is earlier than the line before (0.5)"),
+        ("-1 switch:1 press\n", 1, "-1 switch:1 press", "time must be a non-negative"),
+        ("nan switch:1 press\n", 1, "nan switch:1 press", "time must be a non-negative"),
+        ("inf switch:1 press\n", 1, "inf switch:1 press", "time must be a non-negative"),
+        ("soon switch:1 press\n", 1, "soon switch:1 press", "expected a time in seconds first"),
+        ("0 pad:1 press\n", 1, "0 pad:1 press", "unknown input kind 'pad'"),
+        ("0 switch:0 press\n", 1, "0 switch:0 press", "'switch:0' is not an input name"),
+        ("0 switch:1 hold\n", 1, "0 switch:1 hold",
+         "unknown action 'hold' for switch:1 (expected press or release)"),
+        ("\n# c\n0 switch:1\n", 3, "0 switch:1",
+         "expected an action for switch:1: press or release"),
+        ("0 jump\n", 1, "0 jump",
+         "unknown input or command 'jump' (expected switch:N, set, panic, end)"),
+        ("0.5\n", 1, "0.5", "expected an input or a command after the time"),
+        ("0 set key\n", 1, "0 set key", "expected KEY=VALUE"),
+        ("0 set\n", 1, "0 set", "expected KEY=VALUE"),
+        ("0 set key=G scale=blues\n", 1, "0 set key=G scale=blues", "expected KEY=VALUE"),
+        ("0 set key=\n", 1, "0 set key=", "expected KEY=VALUE with both parts"),
+        ("0 set =G\n", 1, "0 set =G", "expected KEY=VALUE with both parts"),
+        ("0 switch:1 press hard\n", 1, "0 switch:1 press hard",
+         "switch:1 press: takes no arguments, got 'hard'"),
+        ("0 switch:1 release now please\n", 1, "0 switch:1 release now please",
+         "takes no arguments, got 'now please'"),
+        ("0 panic now\n", 1, "0 panic now", "takes no arguments"),
+        ("0 end now\n", 1, "0 end now", "takes no arguments"),
+        ("0 switch:1 press\n1 end\n2 switch:1 release\n", 3, "2 switch:1 release",
+         "nothing may follow the 'end' line"),
+        ("1 end\n1 end\n", 2, "1 end", "nothing may follow the 'end' line"),
+    ],
+)  # fmt: skip
+def test_errors_name_the_line_and_quote_it(text, line, quoted, says):
+    message = _error(text)
+    assert message.startswith(f"s.txt line {line}: ")
+    assert message.endswith(f": '{quoted}'")
+    assert says in message
+
+
+def test_an_error_quotes_the_line_without_its_indentation_but_with_its_comment():
+    message = _error("0 switch:1 press\n    0.5 switch:1 squeeze   # oops\n")
+    assert message == (
+        "s.txt line 2: unknown action 'squeeze' for switch:1 (expected press or release): "
+        "'0.5 switch:1 squeeze   # oops'"
+    )
+
+
+def test_the_first_bad_line_is_reported():
+    message = _error("0 switch:1 hold\n0 switch:9 squeeze\n")
+    assert message.startswith("s.txt line 1: ")
+
+
+def test_time_errors_compare_with_the_last_good_line():
+    message = _error("2 switch:1 press\n1.5 end\n")
+    assert "time 1.5 is earlier than the line before (2)" in message
