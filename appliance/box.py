@@ -10,6 +10,7 @@ never leaves a note sounding.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from types import TracebackType
 
@@ -19,6 +20,7 @@ from gpiozero.exc import GPIOZeroError
 from appliance.config import BoxConfig
 from appliance.engine import Engine, EngineLoop
 from appliance.engine.engine import Listener
+from appliance.events import InputId, InputKind, InputOffline, input_id
 from appliance.inputs.switch import Switch
 from appliance.profile import Profile
 from appliance.sound.fluid import FluidSynth
@@ -59,7 +61,7 @@ class Box:
         self.pin_factory = pin_factory
         self.switches: list[Switch] = []
         #: Inputs that could not be opened, with the reason.
-        self.offline: dict[str, str] = {}
+        self.offline: dict[InputId, str] = {}
 
     def start(self) -> None:
         self.loop.start()
@@ -68,18 +70,22 @@ class Box:
                 switch = Switch(number, pin, self.loop.submit, pin_factory=self.pin_factory)
             except GPIOZeroError as e:
                 # One dead jack must not stop the others from playing.
-                self.offline[f"switch:{number}"] = f"GPIO{pin}: {e}"
-                log.warning("switch:%d on GPIO%d is offline: %s", number, pin, e)
+                iid = input_id(InputKind.SWITCH, number)
+                self.offline[iid] = f"GPIO{pin}: {e}"
+                self.loop.submit(InputOffline(time.monotonic(), iid, self.offline[iid]))
+                log.warning("%s on GPIO%d is offline: %s", iid, pin, e)
                 continue
             self.switches.append(switch)
 
     def stop(self) -> None:
         try:
+            # Silence first: closing gpiozero devices can take a moment each.
+            self.loop.call(lambda: self.engine.release_all(time.monotonic(), "stop"))
             for switch in reversed(self.switches):
                 switch.close()
             self.switches.clear()
         finally:
-            self.loop.stop()
+            self.loop.stop(release=False)
 
     def __enter__(self) -> Box:
         self.start()

@@ -35,8 +35,9 @@ class BoxConfig:
     soundfont: str | None = None  # None: the first GM soundfont found
     audio: AudioSettings = field(default_factory=AudioSettings)
     sample_rate: int = SAMPLE_RATE
-    #: The loudest master gain the box will ever use. 0.5 keeps a four-note
-    #: chord on the loudest General MIDI patches below clipping.
+    #: The loudest master gain the box will ever use. At 0.5, with every
+    #: instrument levelled (sound/levels.py), a full-velocity four-note chord
+    #: on any General MIDI patch stays below about two thirds of full scale.
     gain_ceiling: float = 0.5
 
     def __post_init__(self) -> None:

@@ -79,6 +79,21 @@ class SetSetting(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class InputOffline(Event):
+    """A sensor failed or is missing. Its notes are released and the status says why."""
+
+    source: InputId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputOnline(Event):
+    """A sensor that was offline works again."""
+
+    source: InputId
+
+
+@dataclass(frozen=True, slots=True)
 class Panic(Event):
     """Silence everything now."""
 

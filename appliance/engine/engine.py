@@ -23,6 +23,8 @@ from appliance.errors import TonicError
 from appliance.events import (
     Event,
     InputId,
+    InputOffline,
+    InputOnline,
     Panic,
     Pressed,
     Released,
@@ -57,6 +59,7 @@ class Engine:
         self._voices = Voices()
         self._channels = ChannelMap(self._assign)
         self._pressed: set[str] = set()
+        self._offline: dict[str, str] = {}  # input -> why it is offline
         self._now = 0.0
         self._source = "engine"
         self._handled = 0
@@ -69,6 +72,8 @@ class Engine:
             Released: self._on_released,
             SetSetting: self._on_set,
             Panic: self._on_panic,
+            InputOffline: self._on_offline,
+            InputOnline: self._on_online,
         }
 
     # -- the owner thread's entry points -------------------------------------
@@ -129,6 +134,8 @@ class Engine:
                     instrument=instrument_for(settings.instrument).title,
                     active=iid in self._pressed,
                     sounding=tuple(self._key.spell(n) for _, n in held.notes) if held else (),
+                    online=iid not in self._offline,
+                    reason=self._offline.get(iid, ""),
                 )
             )
         return EngineStatus(
@@ -181,6 +188,16 @@ class Engine:
 
     def _on_panic(self, event: Panic) -> None:
         self.release_all(event.t, event.source)
+
+    def _on_offline(self, event: InputOffline) -> None:
+        # A sensor that vanished mid-note would otherwise leave its note droning.
+        self._require_input(event.source)
+        self._offline[event.source] = event.reason
+        self._pressed.discard(event.source)
+        self._stop(event.source)
+
+    def _on_online(self, event: InputOnline) -> None:
+        self._offline.pop(event.source, None)
 
     # -- profile ------------------------------------------------------------------
 

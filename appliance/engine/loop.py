@@ -54,12 +54,13 @@ class EngineLoop:
         self._thread = threading.Thread(target=self._run, name="tonic-engine", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 2.0) -> None:
-        """Release every note, then end the owner thread."""
+    def stop(self, timeout: float = 2.0, *, release: bool = True) -> None:
+        """Release every note (unless the caller already has), then end the owner thread."""
         if self._thread is None:
             return
         try:
-            self.call(lambda: self.engine.release_all(self.clock(), "stop"), timeout)
+            if release:
+                self.call(lambda: self.engine.release_all(self.clock(), "stop"), timeout)
         finally:
             self._queue.put(None)
             self._thread.join(timeout)

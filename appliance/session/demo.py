@@ -24,8 +24,10 @@ from appliance.errors import AudioUnavailable
 from appliance.events import Pressed, Released, SetSetting, SoundEvent, SoundKind
 from appliance.music import midi_to_note
 from appliance.profile import Profile
+from appliance.session.render import check_script
 from appliance.session.replay import replay
 from appliance.session.script import Script, parse_script
+from appliance.sound.fluid import FluidSynth
 from appliance.sound.instruments import instrument_for
 from appliance.sound.paced import PacedRenderer
 from appliance.sound.wav import WavWriter
@@ -104,56 +106,71 @@ def run_demo(
     script: Script | None = None,
 ) -> DemoResult:
     script = script or parse_script(DEMO_SCRIPT, "demo")
-    factory = MockFactory()
+    check_script(script, profile, config, "demo")
     synth = open_synth(config, soundfont)
-    sound_events: queue.SimpleQueue[SoundEvent] = queue.SimpleQueue()
-    account = _Account(stream)
-    renderer: PacedRenderer | None = None
-    playing_live = False
     try:
-        if live:
-            try:
-                synth.start_audio(config.audio)
-                playing_live = True
-                stream.write(f"Playing live through {synth.state_reason}.\n")
-            except AudioUnavailable as e:
-                stream.write(f"{e}\nNo sound card, so the demo is heard only in {out}.\n")
+        playing_live = live and _open_audio(synth, config, out, stream)
         with WavWriter(out, synth.sample_rate) as wav:
-            if not playing_live:
-                renderer = PacedRenderer(synth, wav)
-                renderer.start()
-            box = Box(config, profile, synth, pin_factory=factory, listeners=[sound_events.put])
-            with box:
-                start = time.monotonic()
-                account.start = start
-                _perform(script, box, factory, config, start, sound_events, account)
-                time.sleep(0.3)
-            account.drain(sound_events)  # the stop's note-offs
-            if renderer is not None:
-                renderer.stop()
-            else:
-                # Live audio went to the speakers; render the same calls again.
-                offline = open_synth(config, soundfont)
-                try:
-                    offline.set_volume(profile.volume)
-                    shifted = [replace(e, t=e.t - start) for e in account.events]
-                    replay(shifted, offline, wav, tail_s=1.0)
-                finally:
-                    offline.close()
+            renderer = None if playing_live else PacedRenderer(synth, wav)
+            try:
+                if renderer is not None:
+                    renderer.start()
+                account = _Account(stream)
+                _run_session(script, config, profile, synth, account)
+            finally:
+                # The audio thread must stop writing before the WAV is kept or discarded.
+                if renderer is not None:
+                    renderer.stop()
+            if playing_live:
+                _replay_into(wav, account, config, profile, soundfont)
             path = wav.commit()
-            return DemoResult(
-                path,
-                wav.seconds,
-                wav.peak_level,
-                wav.rms_level,
-                dict(account.notes_by_input),
-                playing_live,
-                renderer.late_blocks if renderer else 0,
-            )
+        return DemoResult(
+            path,
+            wav.seconds,
+            wav.peak_level,
+            wav.rms_level,
+            dict(account.notes_by_input),
+            playing_live,
+            renderer.late_blocks if renderer else 0,
+        )
     finally:
-        if renderer is not None:
-            renderer.stop()
         synth.close()
+
+
+def _open_audio(synth: FluidSynth, config: BoxConfig, out: Path, stream: TextIO) -> bool:
+    try:
+        synth.start_audio(config.audio)
+    except AudioUnavailable as e:
+        stream.write(f"{e}\nNo sound card, so the demo is heard only in {out}.\n")
+        return False
+    stream.write(f"Playing live through {synth.state_reason}.\n")
+    return True
+
+
+def _run_session(
+    script: Script, config: BoxConfig, profile: Profile, synth: FluidSynth, account: _Account
+) -> None:
+    factory = MockFactory()
+    sound_events: queue.SimpleQueue[SoundEvent] = queue.SimpleQueue()
+    box = Box(config, profile, synth, pin_factory=factory, listeners=[sound_events.put])
+    with box:
+        account.start = time.monotonic()
+        _perform(script, box, factory, config, account.start, sound_events, account)
+        time.sleep(0.3)
+    account.drain(sound_events)  # the stop's note-offs
+
+
+def _replay_into(
+    wav: WavWriter, account: _Account, config: BoxConfig, profile: Profile, soundfont: str | None
+) -> None:
+    """Live audio went to the speakers; render the same synth calls again for the WAV."""
+    offline = open_synth(config, soundfont)
+    try:
+        offline.set_volume(profile.volume)
+        shifted = [replace(e, t=e.t - account.start) for e in account.events]
+        replay(shifted, offline, wav, tail_s=1.0)
+    finally:
+        offline.close()
 
 
 def _perform(

@@ -18,6 +18,7 @@ import numpy as np
 from appliance.errors import AudioUnavailable, SoundfontError
 from appliance.sound import alsa_log, fluid_log
 from appliance.sound.instruments import Instrument
+from appliance.sound.levels import LevelTrims
 from appliance.sound.soundfont import check_soundfont
 from appliance.sound.synth import CHANNELS, Channel, Synth, SynthState
 
@@ -76,6 +77,7 @@ class FluidSynth(Synth):
             self._fs.delete()
             raise SoundfontError(f"corrupt soundfont {soundfont}: {reason}")
         self._driver: object | None = None
+        self._trims = LevelTrims(soundfont, sample_rate)
         self.state = SynthState.OFFLINE
 
     # -- audio output -------------------------------------------------------
@@ -118,6 +120,7 @@ class FluidSynth(Synth):
             log.warning("soundfont has no %s; using the standard sound", instrument.title)
             bank = 128 if instrument.is_drums else 0
             self._fs.program_select(channel, self._sfid, bank, 0)
+        self._fs.cc(channel, 7, self._trims.cc7_for(instrument))
 
     def note_on(self, channel: Channel, note: int, velocity: int) -> None:
         self._fs.noteon(channel, note, velocity)
@@ -137,12 +140,15 @@ class FluidSynth(Synth):
         self._fs.all_notes_off(-1 if channel is None else channel)
 
     def _apply_gain(self, gain: float) -> None:
-        self._fs.setting("synth.gain", float(gain))
+        # At a gain of exactly 0 FluidSynth kills voices as inaudible, and a
+        # latched note would not come back with the volume; -100 dB keeps it alive.
+        self._fs.setting("synth.gain", max(float(gain), self.gain_ceiling * 1e-5))
 
     def close(self) -> None:
         if self.state is SynthState.CLOSED:
             return
         self._fs.all_sounds_off(-1)
         self._fs.delete()
+        self._trims.close()
         self._driver = None
         self.state = SynthState.CLOSED

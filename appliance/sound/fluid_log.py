@@ -8,6 +8,7 @@ that a failed soundfont load can say why.
 
 from __future__ import annotations
 
+import ctypes.util
 import logging
 import threading
 from collections.abc import Iterator
@@ -32,12 +33,43 @@ def _on_message(level: int, message: bytes | None, _data: object) -> None:
     global last_error
     text = (message or b"").decode("utf-8", "replace").strip()
     py_level = _LEVELS[level] if 0 <= level < len(_LEVELS) else logging.DEBUG
-    if py_level >= logging.ERROR:
+    if py_level >= logging.ERROR and not (_capturing and last_error):
+        # While capturing, keep the first error: it says what was wrong
+        # ("Invalid chunk id"); later ones only say that loading failed.
         last_error = text
         if _capturing:
             # The caller turns this failure into its own clear message.
             py_level = logging.DEBUG
     log.log(py_level, "%s", text)
+
+
+# GLogFunc: (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+_GLogFunction = CFUNCTYPE(None, c_char_p, c_int, c_char_p, c_void_p)
+_G_LOG_LEVEL_ERRORS = 0x02 | 0x04 | 0x08  # G_LOG_LEVEL_ERROR, CRITICAL, WARNING
+
+
+def _on_glib(domain: bytes | None, level: int, message: bytes | None, _data: object) -> None:
+    text = (message or b"").decode("utf-8", "replace").strip()
+    where = (domain or b"glib").decode("utf-8", "replace")
+    serious = bool(level & _G_LOG_LEVEL_ERRORS) and not _capturing
+    log.log(logging.WARNING if serious else logging.DEBUG, "%s: %s", where, text)
+
+
+def _route_glib() -> object | None:
+    """FluidSynth's soundfont loaders (libinstpatch) complain through glib,
+    which prints ``** CRITICAL **`` lines to stderr; send those to logging too."""
+    name = ctypes.util.find_library("glib-2.0")
+    if name is None:
+        return None
+    try:
+        glib = ctypes.CDLL(name)
+    except OSError:
+        return None
+    handler = _GLogFunction(_on_glib)
+    glib.g_log_set_default_handler.restype = c_void_p
+    glib.g_log_set_default_handler.argtypes = (_GLogFunction, c_void_p)
+    glib.g_log_set_default_handler(handler, None)
+    return handler
 
 
 def install() -> None:
@@ -52,7 +84,7 @@ def install() -> None:
         set_log.argtypes = (c_int, _LogFunction, c_void_p)
         for level in range(len(_LEVELS)):
             set_log(level, callback, None)
-        _installed = callback
+        _installed = (callback, _route_glib())
 
 
 @contextmanager

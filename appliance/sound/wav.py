@@ -10,6 +10,8 @@ from types import TracebackType
 
 import numpy as np
 
+from appliance.atomic import fsync_dir
+
 
 class WavWriter:
     """48 kHz (or ``rate``), stereo, 16-bit WAV, written to a hidden temporary
@@ -61,7 +63,12 @@ class WavWriter:
         assert self._wav is not None, "writer already closed"
         self._wav.close()
         self._wav = None
+        # Data on disk before the rename, the rename on disk before we return:
+        # a pulled plug leaves the old file or the whole new one.
+        with self._tmp.open("rb+") as f:
+            os.fsync(f.fileno())
         os.replace(self._tmp, self.path)
+        fsync_dir(self.path.parent)
         return self.path
 
     def discard(self) -> None:

@@ -149,12 +149,6 @@ def test_the_built_in_demo_script_is_a_20_second_tour_of_the_box():
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-@pytest.mark.xfail(
-    reason="run_demo never checks its script against the box: a switch the box lacks "
-    "(e.g. DEMO_SCRIPT's switch:4 on a 3-switch box) raises KeyError('switch:4') from "
-    "_perform instead of a one-line ScriptError",
-    strict=True,
-)
 def test_a_script_for_a_switch_the_box_lacks_is_refused_in_one_line(tmp_path):
     out = tmp_path / "demo.wav"
     config = BoxConfig(switch_pins=(17, 27, 22), soundfont=TIMGM)
@@ -171,12 +165,6 @@ class _BrokenPipe(io.StringIO):
         raise BrokenPipeError(32, "Broken pipe")
 
 
-@pytest.mark.xfail(
-    reason="run_demo leaves the PacedRenderer running while the WavWriter's with-block "
-    "discards the file on an error; the audio thread then writes to a closed writer "
-    "(AssertionError/AttributeError in tonic-audio). Stop the renderer before the WAV closes",
-    strict=True,
-)
 def test_a_failing_demo_stops_its_audio_before_discarding_the_wav(tmp_path, monkeypatch):
     out = tmp_path / "demo.wav"
     thread_errors: list[BaseException | None] = []

@@ -90,8 +90,8 @@ def test_fluidsynth_errors_go_to_logging_not_to_stderr(tmp_path, capfd, caplog, 
     complaints must arrive in Python logging, where journald or ``--verbose``
     can show them, never as raw ``fluidsynth: error:`` lines on stderr.
 
-    libinstpatch may still print a glib assertion here (see the xfail below),
-    so this test asserts only what fluid_log guarantees."""
+    The next test checks that glib's messages (from libinstpatch) stay off
+    stderr too."""
     path = tmp_path / "garbage.sf2"
     path.write_bytes(BAD_FILES[name])
     capfd.readouterr()
@@ -108,12 +108,6 @@ def test_fluidsynth_errors_go_to_logging_not_to_stderr(tmp_path, capfd, caplog, 
     assert any("SoundFont" in r.getMessage() for r in routed), [r.getMessage() for r in routed]
 
 
-@pytest.mark.xfail(
-    reason="libinstpatch's glib CRITICAL assertion reaches stderr: FluidSynth's SF2 loader "
-    "fails, falls back to the DLS reader, and glib's default log handler prints; "
-    "fluid_log routes only FluidSynth's own log function",
-    strict=True,
-)
 @pytest.mark.parametrize("name", PAST_THE_HEADER)
 def test_a_damaged_soundfont_prints_nothing_at_all_to_stderr(tmp_path, capfd, name):
     """The CLI promises one-line errors. After FluidSynth's SF2 loader fails it

@@ -91,11 +91,6 @@ def test_peak_and_rms_figures(tmp_path):
     assert float(np.abs(audio).max()) == 1.0
 
 
-@pytest.mark.xfail(
-    reason="WavWriter.commit renames without fsync: unlike atomic.write_text_atomic, the data "
-    "and the directory entry are not flushed, so a pulled plug can leave an empty WAV",
-    strict=True,
-)
 def test_commit_flushes_the_data_before_the_rename_and_the_directory_after(tmp_path, monkeypatch):
     out = tmp_path / "take.wav"
     steps: list[tuple[str, str]] = []

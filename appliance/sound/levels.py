@@ -1,0 +1,84 @@
+"""Evening out the soundfont's instruments, so no patch is suddenly loud.
+
+General MIDI soundfonts are not level-matched: in TimGM6mb one String
+Ensemble note is five times louder than a piano note, and a four-note string
+chord clips at a gain where a piano chord is quiet. Before an instrument
+first sounds, a private offline synth plays a probe (a four-note chord at
+full velocity) and measures its peak. Instruments louder than
+:data:`TARGET_PEAK` are turned down with channel volume (CC7); quieter ones
+are left alone. Results are cached per instrument, so this costs a few
+milliseconds once per instrument, never per note.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import fluidsynth
+import numpy as np
+
+from appliance.sound import fluid_log
+from appliance.sound.instruments import Instrument
+
+#: The peak a four-note chord at full velocity may reach at :data:`REFERENCE_GAIN`
+#: (the default gain ceiling), as a fraction of full scale: the loudest thing one
+#: switch can do, with headroom left for the other inputs sounding at once.
+#: Trims do not depend on a box's own ceiling, so the ceiling scales every
+#: instrument alike.
+TARGET_PEAK = 0.6
+REFERENCE_GAIN = 0.5
+_PROBE_GAIN = 0.1  # low enough that no patch clips while being measured
+_PROBE_FRAMES = 120000  # 2.5 s at 48 kHz: strings and pads keep swelling past 1 s
+_MELODIC_PROBE = (60, 64, 67, 72)  # a chord struck at once: attacks add up in phase
+_DRUM_PROBE = (36, 38, 42, 49)  # kick, snare, closed hi-hat, crash together
+
+
+class LevelTrims:
+    def __init__(self, soundfont: Path, sample_rate: int) -> None:
+        self._soundfont = soundfont
+        self._sample_rate = sample_rate
+        self._probe: fluidsynth.Synth | None = None
+        self._sfid = -1
+        self._cc7: dict[tuple[int, int], int] = {}
+
+    def cc7_for(self, instrument: Instrument) -> int:
+        """Channel volume (0..127) that brings ``instrument`` down to the target peak."""
+        key = (instrument.bank, instrument.program)
+        if key not in self._cc7:
+            self._cc7[key] = self._measure(instrument)
+        return self._cc7[key]
+
+    def _measure(self, instrument: Instrument) -> int:
+        peak = self._probe_peak(instrument) / _PROBE_GAIN * REFERENCE_GAIN
+        if peak <= TARGET_PEAK:
+            return 127
+        # FluidSynth's default CC7 curve is a gain of (cc / 127) ** 2.
+        return max(1, math.floor(127 * math.sqrt(TARGET_PEAK / peak)))
+
+    def _probe_peak(self, instrument: Instrument) -> float:
+        synth = self._synth()
+        channel = 9 if instrument.is_drums else 0
+        if synth.program_select(channel, self._sfid, instrument.bank, instrument.program) < 0:
+            return 0.0
+        synth.cc(channel, 7, 127)  # MIDI's default channel volume is 100, not full
+        for note in _DRUM_PROBE if instrument.is_drums else _MELODIC_PROBE:
+            synth.noteon(channel, note, 127)
+        peak = int(np.abs(synth.get_samples(_PROBE_FRAMES).astype(np.int32)).max())
+        synth.all_sounds_off(channel)
+        synth.get_samples(1024)  # let the reverb tail go before the next probe
+        return peak / 32768
+
+    def _synth(self) -> fluidsynth.Synth:
+        if self._probe is None:
+            # Same effects as the box's synth: reverb and chorus add to the peak.
+            probe = fluidsynth.Synth(gain=_PROBE_GAIN, samplerate=self._sample_rate)
+            with fluid_log.capture():
+                self._sfid = probe.sfload(str(self._soundfont))
+            self._probe = probe
+        return self._probe
+
+    def close(self) -> None:
+        if self._probe is not None:
+            self._probe.delete()
+            self._probe = None
