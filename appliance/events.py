@@ -22,6 +22,8 @@ InputId = NewType("InputId", str)
 
 class InputKind(StrEnum):
     SWITCH = "switch"
+    PAD = "pad"
+    BEAM = "beam"
 
 
 _INPUT_ID = re.compile(r"^([a-z]+):([1-9][0-9]*)$")
@@ -63,6 +65,18 @@ class Released(Event):
     """A client input became inactive."""
 
     source: InputId
+
+
+@dataclass(frozen=True, slots=True)
+class BeamReading(Event):
+    """One raw ping from an ultrasonic beam, in metres; None when nothing is in it.
+
+    Raw on purpose: smoothing, zoning and hysteresis happen in the engine, so
+    a rendered script and the live box treat readings identically.
+    """
+
+    source: InputId
+    distance: float | None
 
 
 @dataclass(frozen=True, slots=True)

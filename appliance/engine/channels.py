@@ -24,12 +24,18 @@ class ChannelMap:
         self._by_voice: dict[str, Channel] = {}
         self._instrument: dict[Channel, Instrument] = {}
 
-    def channel_for(self, instrument: Instrument) -> Channel:
-        voice = instrument.name
+    def channel_for(self, instrument: Instrument, voice: str | None = None) -> Channel:
+        """The channel for ``voice`` (by default, the instrument's shared voice)."""
+        voice = voice or instrument.name
         channel = self._by_voice.get(voice)
+        if channel is not None and self._instrument[channel] != instrument:
+            # An exclusive voice whose input changed instrument: reprogram it.
+            self._instrument[channel] = instrument
+            self._on_assign(channel, instrument)
+            return channel
         if channel is not None:
             return channel
-        if instrument.is_drums:
+        if instrument.is_drums and voice == instrument.name:
             channel = DRUM_CHANNEL
             old = self._instrument.get(channel)
             if old is not None:

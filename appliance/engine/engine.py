@@ -2,11 +2,17 @@
 
 Events come in (:meth:`Engine.handle`); synth calls go out, each one also
 announced to listeners as a :class:`~appliance.events.SoundEvent`. The
-engine keeps no clock of its own: it acts at each event's time, so the live
-box (monotonic time) and ``tonic render`` (script time) run the same code.
+engine keeps no clock of its own: it acts at each event's time, and runs
+timers (:meth:`next_deadline` / :meth:`tick`) at theirs, so the live box
+(monotonic time) and ``tonic render`` (script time) run the same code.
 
-Only one thread may call :meth:`handle`: the engine loop's owner thread on
-the live box (:mod:`appliance.engine.loop`), the render loop offline.
+Client contact (switch, pad, beam trigger) passes through an access filter
+(:mod:`appliance.engine.access`) before it becomes a press; beam readings
+pass through a beam player (:mod:`appliance.engine.beam_player`).
+
+Only one thread may call :meth:`handle` and :meth:`tick`: the engine loop's
+owner thread on the live box (:mod:`appliance.engine.loop`), the render
+loop offline.
 """
 
 from __future__ import annotations
@@ -16,11 +22,13 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from appliance.engine.channels import ChannelMap
+from appliance.engine.access import AccessFilter, Edge
+from appliance.engine.beam_player import BeamPlayer
 from appliance.engine.status import EngineStatus, InputStatus
-from appliance.engine.voices import Held, Voices
+from appliance.engine.voicing import Voicing
 from appliance.errors import TonicError
 from appliance.events import (
+    BeamReading,
     Event,
     InputId,
     InputOffline,
@@ -30,12 +38,9 @@ from appliance.events import (
     Released,
     SetSetting,
     SoundEvent,
-    SoundKind,
 )
-from appliance.music import ChordShape, Key, chord_on
-from appliance.profile import PlayMode, Profile
-from appliance.sound.instruments import Instrument, instrument_for
-from appliance.sound.synth import Channel, Synth
+from appliance.profile import BeamMode, BeamSettings, PlayMode, Profile
+from appliance.sound.synth import Synth
 
 log = logging.getLogger(__name__)
 
@@ -50,38 +55,44 @@ class Engine:
         inputs: Iterable[InputId],
         listeners: Iterable[Listener] = (),
     ) -> None:
-        self.synth = synth
         self.inputs: tuple[InputId, ...] = tuple(inputs)
-        #: Told of every synth call, on the owner thread; each must return at once.
-        self.listeners: list[Listener] = list(listeners)
-        self._profile = profile
-        self._key = Key.parse(profile.key, profile.scale)
-        self._voices = Voices()
-        self._channels = ChannelMap(self._assign)
-        self._pressed: set[str] = set()
+        self.voicing = Voicing(synth, profile, self.inputs, listeners)
+        self._filters: dict[str, AccessFilter] = {}
+        self._beams: dict[str, BeamPlayer] = {}
+        #: Pending timers: "<input>/<what>" -> when.
+        self._deadlines: dict[str, float] = {}
         self._offline: dict[str, str] = {}  # input -> why it is offline
-        self._now = 0.0
-        self._source = "engine"
         self._handled = 0
         self._errors = 0
         self._last_error = ""
-        self._gain = synth.set_volume(profile.volume)
-        self._prepare_channels()
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             Pressed: self._on_pressed,
             Released: self._on_released,
+            BeamReading: self._on_beam,
             SetSetting: self._on_set,
             Panic: self._on_panic,
             InputOffline: self._on_offline,
             InputOnline: self._on_online,
         }
 
+    @property
+    def synth(self) -> Synth:
+        return self.voicing.synth
+
+    @property
+    def listeners(self) -> list[Listener]:
+        return self.voicing.listeners
+
+    @property
+    def profile(self) -> Profile:
+        return self.voicing.profile
+
     # -- the owner thread's entry points -------------------------------------
 
     def handle(self, event: Event) -> None:
         """Act on one event. Never raises: a bad event is logged and dropped,
         and the music keeps playing."""
-        self._now = event.t
+        self.voicing.now = event.t
         self._handled += 1
         try:
             self._handlers[type(event)](event)
@@ -92,99 +103,181 @@ class Engine:
             self._note_error(f"{_describe(event)}: internal error: {e}")
 
     def next_deadline(self) -> float | None:
-        """When the engine next needs :meth:`tick`, or None. (Timers arrive
-        with the access settings; the loops already honour this.)"""
-        return None
+        """When the engine next needs :meth:`tick`, or None when nothing is pending."""
+        return min(self._deadlines.values(), default=None)
 
     def tick(self, now: float) -> None:
-        """Run whatever timers are due at ``now``."""
-        self._now = now
+        """Run every timer due at or before ``now``, each at its own time."""
+        while (when := self.next_deadline()) is not None and when <= now:
+            key = min(self._deadlines, key=self._deadlines.__getitem__)
+            del self._deadlines[key]
+            self.voicing.now = when
+            source, _, what = key.partition("/")
+            try:
+                self._timer(source, what, when)
+            except Exception as e:
+                log.exception("timer %s failed", key)
+                self._note_error(f"timer {key}: {e}")
+        self.voicing.now = now
 
     def release_all(self, t: float, source: str = "stop") -> None:
         """Release every note with its own note-off, then all-notes-off.
 
-        Used on stop, panic, profile change and (later) device unplug, so
-        nothing is ever left droning.
+        Used on stop, panic and sensor loss, so nothing is ever left droning.
         """
-        self._now = t
-        for holder in self._voices.sources():
-            self._stop(holder)
-        self._pressed.clear()
-        self.synth.all_notes_off()
-        self._emit(SoundKind.ALL_NOTES_OFF, None, source)
-
-    @property
-    def profile(self) -> Profile:
-        return self._profile
-
-    @property
-    def key(self) -> Key:
-        return self._key
+        self.voicing.now = t
+        self.voicing.release_all(source)
+        for f in self._filters.values():
+            f.reset()
+        for player in self._beams.values():
+            player.filter.clear()
+            player.zone = player.base_note = player.glide = None
+        self._deadlines.clear()
 
     def status(self) -> EngineStatus:
         """A snapshot; call it on the owner thread (the loop offers a safe way)."""
+        v = self.voicing
         inputs = []
         for iid in self.inputs:
-            settings = self._profile.settings_for(iid)
-            held = self._voices.held_by(iid)
+            settings = self.profile.settings_for(iid)
+            beam = self._beams.get(iid)
+            f = self._filters.get(iid)
             inputs.append(
                 InputStatus(
                     id=iid,
                     mode=str(settings.mode),
-                    instrument=instrument_for(settings.instrument).title,
-                    active=iid in self._pressed,
-                    sounding=tuple(self._key.spell(n) for _, n in held.notes) if held else (),
+                    instrument=v.instrument_of(iid).title,
+                    active=bool(f and f.accepted),
+                    sounding=v.sounding_names(iid),
                     online=iid not in self._offline,
                     reason=self._offline.get(iid, ""),
+                    distance=beam.distance if beam else None,
+                    zone=beam.zone if beam else None,
                 )
             )
         return EngineStatus(
-            profile=self._profile.name,
-            key=self._profile.key,  # as the therapist typed it (F# stays F#)
-            scale=self._key.scale.name,
-            volume=self._profile.volume,
-            gain=self._gain,
+            profile=self.profile.name,
+            key=self.profile.key,  # as the therapist typed it (F# stays F#)
+            scale=v.key.scale.name,
+            volume=self.profile.volume,
+            gain=v.gain,
             synth=str(self.synth.state),
             synth_reason=self.synth.state_reason,
             inputs=tuple(inputs),
-            notes_sounding=self._voices.sounding_count(),
+            notes_sounding=v.sounding_count(),
             events_handled=self._handled,
             errors=self._errors,
             last_error=self._last_error,
         )
 
-    # -- events -----------------------------------------------------------------
+    # -- client contact ------------------------------------------------------------
 
     def _on_pressed(self, event: Pressed) -> None:
-        source = event.source
-        self._require_input(source)
-        self._pressed.add(source)
-        settings = self._profile.settings_for(source)
-        held = self._voices.held_by(source)
-        if held is not None:
-            # A latched note is toggled off; any other leftover note (a lost
-            # release) is stopped so the new press starts cleanly.
-            self._stop(source)
-            if held.mode is PlayMode.LATCH and settings.mode is PlayMode.LATCH:
-                return
-        self._start(source, settings)
+        self._contact(event.source, True, event.t)
 
     def _on_released(self, event: Released) -> None:
-        source = event.source
+        self._contact(event.source, False, event.t)
+
+    def _contact(self, source: str, active: bool, t: float) -> None:
         self._require_input(source)
-        self._pressed.discard(source)
-        held = self._voices.held_by(source)
-        if held is not None and held.mode is not PlayMode.LATCH:
+        settings = self.profile.settings_for(source)
+        f = self._filters.get(source)
+        if f is None:
+            f = self._filters[source] = AccessFilter()
+        edge = f.raw(active, t, settings.access)
+        self._set_deadline(f"{source}/access", f.deadline)
+        if edge is not None:
+            self._edge(source, edge, settings, t)
+
+    def _edge(self, source: str, edge: Edge, settings: Any, t: float) -> None:
+        mode = settings.mode if isinstance(settings.mode, PlayMode) else PlayMode.NOTE
+        held = self.voicing.held_mode(source)
+        if edge is Edge.PRESS:
+            if held is not None:
+                # A latched note is toggled off; any other leftover note (a
+                # lost release) is stopped so the new press starts cleanly.
+                self._stop(source)
+                if held is PlayMode.LATCH and mode is PlayMode.LATCH:
+                    return
+            self.voicing.start(source, settings, mode)
+            if settings.max_note_s > 0:
+                self._set_deadline(f"{source}/max_note", t + settings.max_note_s)
+        elif held is not None and held is not PlayMode.LATCH:
             self._stop(source)
 
+    def _stop(self, source: str) -> None:
+        self.voicing.stop(source)
+        self._deadlines.pop(f"{source}/max_note", None)
+
+    # -- beams ---------------------------------------------------------------------
+
+    def _on_beam(self, event: BeamReading) -> None:
+        source = event.source
+        self._require_input(source)
+        settings: BeamSettings = self.profile.settings_for(source)
+        player = self._beam(source)
+        if player.reading(event.t, event.distance, settings):
+            self._beam_moved(source, settings, player, event.t)
+        self._set_deadline(f"{source}/beam", player.deadline)
+
+    def _beam_moved(self, source: str, s: BeamSettings, player: BeamPlayer, t: float) -> None:
+        if s.mode is BeamMode.TRIGGER:
+            self._contact(source, self._triggered(s, player), t)
+        else:
+            player.moved(t, s, self.voicing)
+
+    def _triggered(self, s: BeamSettings, player: BeamPlayer) -> bool:
+        distance = player.distance
+        if distance is None:
+            return False
+        # Hysteresis: once triggered, the hand must pull back past the line by
+        # the hysteresis before it counts as a release.
+        f = self._filters.get(player.source)
+        limit = s.trigger_m + (s.hysteresis_m if f is not None and f.accepted else 0.0)
+        return distance < limit
+
+    def _beam(self, source: str) -> BeamPlayer:
+        player = self._beams.get(source)
+        if player is None:
+            player = self._beams[source] = BeamPlayer(source)
+        return player
+
+    # -- timers ----------------------------------------------------------------------
+
+    def _timer(self, source: str, what: str, t: float) -> None:
+        settings = self.profile.settings_for(source)
+        if what == "access":
+            f = self._filters[source]
+            edge = f.tick(t, settings.access)
+            self._set_deadline(f"{source}/access", f.deadline)
+            if edge is not None:
+                self._edge(source, edge, settings, t)
+        elif what == "max_note":
+            # A note held too long ends; the contact must be released and
+            # pressed again to play, so a stuck switch stays quiet.
+            self.voicing.stop(source)
+        elif what == "beam":
+            player = self._beams[source]
+            if player.tick(t, settings, self.voicing):
+                self._beam_moved(source, settings, player, t)
+            self._set_deadline(f"{source}/beam", player.deadline)
+
+    def _set_deadline(self, key: str, when: float | None) -> None:
+        if when is None:
+            self._deadlines.pop(key, None)
+        else:
+            self._deadlines[key] = when
+
+    # -- settings and control --------------------------------------------------------
+
     def _on_set(self, event: SetSetting) -> None:
-        profile = self._profile.with_setting(event.path, event.value)
         target, dot, field = event.path.partition(".")
         if dot:
             self._require_input(target)
-        self._apply_profile(profile, event.source)
+        self.voicing.apply(self.profile.with_setting(event.path, event.value))
         if field == "mode":  # the old mode's notes would otherwise never be released
             self._stop(target)
+            self._forget(target)
 
     def _on_panic(self, event: Panic) -> None:
         self.release_all(event.t, event.source)
@@ -193,94 +286,27 @@ class Engine:
         # A sensor that vanished mid-note would otherwise leave its note droning.
         self._require_input(event.source)
         self._offline[event.source] = event.reason
-        self._pressed.discard(event.source)
         self._stop(event.source)
+        self._forget(event.source)
 
     def _on_online(self, event: InputOnline) -> None:
         self._offline.pop(event.source, None)
 
-    # -- profile ------------------------------------------------------------------
+    def _forget(self, source: str) -> None:
+        """Drop an input's filter and beam state: it starts afresh."""
+        self._filters.pop(source, None)
+        player = self._beams.pop(source, None)
+        if player is not None:
+            player.reset(self.voicing)
+        for what in ("access", "beam", "max_note"):
+            self._deadlines.pop(f"{source}/{what}", None)
 
-    def _apply_profile(self, profile: Profile, source: str) -> None:
-        key = Key.parse(profile.key, profile.scale)
-        old = self._profile
-        self._profile, self._key = profile, key
-        if profile.volume != old.volume:
-            self._gain = self.synth.set_volume(profile.volume)
-        self._prepare_channels()
-
-    def _prepare_channels(self) -> None:
-        """Program every input's instrument now, not on its first press, so
-        the first note is as quick as every other one."""
-        # A dict keeps the inputs' order, so channels follow the switch numbers.
-        instruments = {
-            instrument_for(self._profile.settings_for(iid).instrument): None for iid in self.inputs
-        }
-        self._channels.retain({i.name for i in instruments}, self._voices.busy_channels())
-        for instrument in instruments:
-            self._channels.channel_for(instrument)
-
-    # -- sounding ----------------------------------------------------------------
-
-    def _start(self, source: str, settings: Any) -> None:
-        instrument = instrument_for(settings.instrument)
-        channel = self._channels.channel_for(instrument)
-        shape = ChordShape.TRIAD if settings.mode is PlayMode.CHORD else None
-        if shape is None:
-            notes = (self._key.degree_to_note(settings.degree, settings.octave),)
-        else:
-            notes = chord_on(self._key, settings.degree, settings.octave, shape)
-        velocity = self.synth.clamp_velocity(settings.velocity)
-        held = Held(tuple((channel, int(n)) for n in notes), settings.mode)
-        for (ch, note), restrike in self._voices.start(source, held):
-            if restrike:
-                self.synth.note_off(ch, note)
-                self._emit(SoundKind.NOTE_OFF, ch, source, note=note)
-            self.synth.note_on(ch, note, velocity)
-            self._emit(SoundKind.NOTE_ON, ch, source, note=note, velocity=velocity)
-
-    def _stop(self, source: str) -> None:
-        for ch, note in self._voices.stop(source):
-            self.synth.note_off(ch, note)
-            self._emit(SoundKind.NOTE_OFF, ch, source, note=note)
-
-    def _assign(self, channel: Channel, instrument: Instrument) -> None:
-        self.synth.select_instrument(channel, instrument)
-        self._emit(
-            SoundKind.PROGRAM,
-            channel,
-            "engine",
-            value=instrument.program,
-            instrument=instrument.name,
-        )
-
-    def _emit(
-        self,
-        kind: SoundKind,
-        channel: int | None,
-        source: str,
-        *,
-        note: int | None = None,
-        velocity: int | None = None,
-        value: int | None = None,
-        instrument: str | None = None,
-    ) -> None:
-        if not self.listeners:
-            return
-        event = SoundEvent(self._now, kind, channel, source, note, velocity, value, instrument)
-        for listener in self.listeners:
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not stop the music
-                log.exception("sound-event listener failed")
-
-    # -- errors ---------------------------------------------------------------------
+    # -- errors ------------------------------------------------------------------------
 
     def _require_input(self, iid: str) -> None:
         if iid not in self.inputs:
-            raise UnknownInputError(
-                f"no input '{iid}' on this box (have: {', '.join(self.inputs)})"
-            )
+            have = ", ".join(self.inputs)
+            raise UnknownInputError(f"no input '{iid}' on this box (have: {have})")
 
     def _note_error(self, message: str) -> None:
         self._errors += 1

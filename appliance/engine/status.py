@@ -14,6 +14,8 @@ class InputStatus:
     sounding: tuple[str, ...]  # note names it is sounding, e.g. ("C4",)
     online: bool = True
     reason: str = ""  # why it is offline
+    distance: float | None = None  # beams: the smoothed distance in metres
+    zone: int | None = None  # beams: the current zone, 0 = nearest
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,23 @@
 """Client profiles: typed settings, loaded and saved as TOML."""
 
-from appliance.profile.model import PlayMode, Profile, SwitchSettings
+from appliance.profile.inputs import (
+    Access,
+    BeamMode,
+    BeamSettings,
+    Expression,
+    PadSettings,
+    PlayMode,
+    SwitchSettings,
+)
+from appliance.profile.model import Profile
 from appliance.profile.store import default_profile, dump_profile, load_profile, save_profile
 
 __all__ = [
+    "Access",
+    "BeamMode",
+    "BeamSettings",
+    "Expression",
+    "PadSettings",
     "PlayMode",
     "Profile",
     "SwitchSettings",

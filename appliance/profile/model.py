@@ -10,33 +10,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 from appliance.errors import MusicError, ProfileError
-from appliance.events import InputId, InputKind, parse_input_id
+from appliance.events import InputId, parse_input_id
 from appliance.music import Key, parse_pitch_class, scale_named
 from appliance.profile.fields import from_text, in_range, setting, specs
-from appliance.sound.instruments import instrument_for
+from appliance.profile.inputs import (
+    BeamSettings,
+    PlayMode,
+    default_settings,
+)
 
 PROFILE_VERSION = 1
-
-
-class PlayMode(StrEnum):
-    """How an input's presses turn into notes."""
-
-    NOTE = "note"  # press = note on, release = note off
-    LATCH = "latch"  # a press toggles a sustained note
-    CHORD = "chord"  # press plays the triad on the input's degree; release stops it
-
-
-def _instrument(name: str) -> str:
-    try:
-        instrument_for(name)
-    except LookupError as e:  # keep its did-you-mean, but report it as a bad value
-        raise ValueError(str(e)) from None
-    return name
 
 
 def _key(name: str) -> str:
@@ -47,28 +34,6 @@ def _key(name: str) -> str:
 
 def _scale(name: str) -> str:
     return scale_named(name).name
-
-
-@dataclass(frozen=True, slots=True)
-class SwitchSettings:
-    """One big accessibility switch."""
-
-    mode: PlayMode = setting(PlayMode.NOTE, PlayMode, "note, latch or chord")
-    instrument: str = setting("marimba", str, "General MIDI name or number", _instrument)
-    degree: int = setting(1, int, "scale degree, 1 = the key note", in_range(1, 36))
-    octave: int = setting(4, int, "octave of degree 1 (4 = middle C's)", in_range(1, 7))
-    velocity: int = setting(100, int, "how hard the note is struck, 1..127", in_range(1, 127))
-
-
-#: The settings type for each kind of input. Later kinds (pads, beams) add a row.
-SETTINGS_FOR_KIND: Mapping[InputKind, type] = MappingProxyType({InputKind.SWITCH: SwitchSettings})
-
-
-def default_settings(iid: InputId) -> Any:
-    """Settings for an input the profile does not mention: its number as its degree,
-    so unconfigured inputs still play distinct notes."""
-    kind, number = parse_input_id(iid)
-    return SETTINGS_FOR_KIND[kind](degree=number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,26 +79,36 @@ class Profile:
 
 
 def unplayable(profile: Profile) -> list[str]:
-    """Inputs whose notes would fall outside MIDI's range in this key.
+    """Combinations of settings that are each valid alone but cannot play.
 
-    Each field can be valid on its own (degree 36, octave 7) and still put a
-    note above the top of the keyboard; such an input would silently play
-    nothing, so the combination is refused where it is set.
+    Degree 36 in octave 7 would put a note above the top of the keyboard, and
+    a beam whose ``near`` is beyond its ``far`` has no playing range; such an
+    input would silently play nothing, so the combination is refused where
+    it is set.
     """
     key = Key.parse(profile.key, profile.scale)
     problems = []
     for iid, settings in profile.inputs.items():
-        # A chord reaches four scale steps above its degree.
-        top = settings.degree + (4 if getattr(settings, "mode", None) is PlayMode.CHORD else 0)
+        if isinstance(settings, BeamSettings) and settings.near >= settings.far:
+            problems.append(
+                f"{iid}: near ({settings.near} m) must be less than far ({settings.far} m)"
+            )
         try:
             key.degree_to_note(settings.degree, settings.octave)
-            key.degree_to_note(top, settings.octave)
+            key.degree_to_note(_highest_degree(settings), settings.octave)
         except MusicError:
             problems.append(
-                f"{iid}: degree {settings.degree} in octave {settings.octave} is outside "
+                f"{iid}: degree {settings.degree} in octave {settings.octave} reaches outside "
                 f"the range of notes in {key.name}; choose a lower degree or octave"
             )
     return problems
+
+
+def _highest_degree(settings: Any) -> int:
+    if isinstance(settings, BeamSettings):
+        return settings.degree + settings.zones - 1  # one scale step per zone
+    # A chord reaches four scale steps above its degree.
+    return settings.degree + (4 if settings.mode is PlayMode.CHORD else 0)
 
 
 def _playable(profile: Profile) -> Profile:

@@ -9,6 +9,7 @@ copy is kept beside it as ``<name>.toml.bak``.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import tomllib
@@ -22,7 +23,8 @@ from appliance.atomic import write_text_atomic
 from appliance.errors import ProfileError
 from appliance.events import InputId, InputKind, input_id
 from appliance.profile.fields import from_toml, specs
-from appliance.profile.model import PROFILE_VERSION, SETTINGS_FOR_KIND, Profile, unplayable
+from appliance.profile.inputs import SETTINGS_FOR_KIND, default_settings
+from appliance.profile.model import PROFILE_VERSION, Profile, unplayable
 
 DEFAULT_PROFILE = "default.toml"
 
@@ -96,15 +98,13 @@ def _inputs(kind: InputKind, table: object, errors: list[str]) -> dict[InputId, 
             continue
         iid = input_id(kind, int(number))
         values: dict[str, Any] = {}
-        # Unmentioned fields take the default for that input (its number as degree).
-        if "degree" in fields:
-            values["degree"] = int(number)
         for name, value in entries.items():
             if name in fields:
                 _take(fields[name], f"{where}.{name}", value, values, errors, key=name)
             else:
                 errors.append(_unknown(f"{where}.{name}", list(fields), name))
-        found[iid] = settings_type(**values)
+        # Unmentioned fields take the default for that input (its number as degree).
+        found[iid] = dataclasses.replace(default_settings(iid), **values)
     return found
 
 

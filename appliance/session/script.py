@@ -27,6 +27,7 @@ from types import MappingProxyType
 
 from appliance.errors import ScriptError
 from appliance.events import (
+    BeamReading,
     Event,
     InputId,
     InputKind,
@@ -67,6 +68,21 @@ def _no_args(
     return build
 
 
+def _distance(t: float, iid: InputId, args: list[str]) -> Event:
+    if len(args) != 1:
+        raise ValueError("expected one distance in metres, or none")
+    word = args[0]
+    if word.lower() == "none":
+        return BeamReading(t, iid, None)
+    try:
+        metres = float(word)
+    except ValueError:
+        raise ValueError(f"expected a distance in metres or 'none', got '{word}'") from None
+    if not math.isfinite(metres) or metres < 0:
+        raise ValueError(f"distance must be a non-negative number of metres, got '{word}'")
+    return BeamReading(t, iid, metres)
+
+
 def _set(t: float, args: list[str]) -> Event:
     if len(args) != 1 or "=" not in args[0]:
         raise ValueError("expected KEY=VALUE, e.g. set key=G or set switch:1.mode=latch")
@@ -92,6 +108,9 @@ INPUT_ACTIONS: Mapping[tuple[InputKind, str], InputAction] = MappingProxyType(
     {
         (InputKind.SWITCH, "press"): InputAction("", _no_args(Pressed)),
         (InputKind.SWITCH, "release"): InputAction("", _no_args(Released)),
+        (InputKind.PAD, "touch"): InputAction("", _no_args(Pressed)),
+        (InputKind.PAD, "release"): InputAction("", _no_args(Released)),
+        (InputKind.BEAM, "distance"): InputAction("<metres>|none", _distance),
     }
 )
 

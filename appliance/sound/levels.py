@@ -13,6 +13,7 @@ milliseconds once per instrument, never per note.
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 
 import fluidsynth
@@ -30,6 +31,10 @@ TARGET_PEAK = 0.6
 REFERENCE_GAIN = 0.5
 _PROBE_GAIN = 0.1  # low enough that no patch clips while being measured
 _PROBE_FRAMES = 120000  # 2.5 s at 48 kHz: strings and pads keep swelling past 1 s
+# Measurements are deterministic, so every synth in the process shares them:
+# (soundfont path, mtime, size, bank, program, sample rate) -> CC7.
+_cache: dict[tuple[object, ...], int] = {}
+_cache_lock = threading.Lock()
 _MELODIC_PROBE = (60, 64, 67, 72)  # a chord struck at once: attacks add up in phase
 _DRUM_PROBE = (36, 38, 42, 49)  # kick, snare, closed hi-hat, crash together
 
@@ -40,14 +45,25 @@ class LevelTrims:
         self._sample_rate = sample_rate
         self._probe: fluidsynth.Synth | None = None
         self._sfid = -1
-        self._cc7: dict[tuple[int, int], int] = {}
 
     def cc7_for(self, instrument: Instrument) -> int:
         """Channel volume (0..127) that brings ``instrument`` down to the target peak."""
-        key = (instrument.bank, instrument.program)
-        if key not in self._cc7:
-            self._cc7[key] = self._measure(instrument)
-        return self._cc7[key]
+        stat = self._soundfont.stat()
+        key = (
+            str(self._soundfont),
+            stat.st_mtime_ns,
+            stat.st_size,
+            instrument.bank,
+            instrument.program,
+            self._sample_rate,
+        )
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached is None:
+            cached = self._measure(instrument)
+            with _cache_lock:
+                _cache[key] = cached
+        return cached
 
     def _measure(self, instrument: Instrument) -> int:
         peak = self._probe_peak(instrument) / _PROBE_GAIN * REFERENCE_GAIN

@@ -15,7 +15,9 @@ from appliance.profile import PlayMode, Profile, SwitchSettings, default_profile
 from appliance.profile.fields import specs
 
 S1 = InputId("switch:1")
-SWITCH_FIELDS = "mode, instrument, degree, octave, velocity"
+SWITCH_FIELDS = (
+    "mode, instrument, degree, octave, velocity, accept_ms, release_ms, lockout_ms, max_note_s"
+)
 
 
 @pytest.fixture
@@ -27,8 +29,12 @@ def test_default_profile(profile):
     assert (profile.name, profile.key, profile.scale) == ("Default", "C", "major_pentatonic")
     assert profile.volume == pytest.approx(0.6)
     assert profile.version == 1
-    assert sorted(profile.inputs) == ["switch:1", "switch:2", "switch:3", "switch:4"]
-    settings = list(profile.inputs.values())
+    switches = [i for i in profile.inputs if i.startswith("switch:")]
+    assert switches == ["switch:1", "switch:2", "switch:3", "switch:4"]
+    pads = [profile.settings_for(InputId(f"pad:{n}")) for n in range(1, 13)]
+    assert [p.degree for p in pads] == list(range(1, 13))  # like a keyboard
+    assert profile.settings_for(InputId("beam:1")).mode == "zones"
+    settings = [profile.inputs[i] for i in switches]
     assert all(isinstance(s, SwitchSettings) for s in settings)
     assert all(s.mode is PlayMode.NOTE for s in settings)
     degrees = [s.degree for s in settings]
@@ -138,7 +144,7 @@ def test_every_scale_name_is_accepted(scale):
         ("switch:1.velocity", "0", r"^switch:1.velocity: must be in range 1..127"),
         ("switch:1.velocity", "128", r"^switch:1.velocity: must be in range 1..127"),
         ("switch:0.mode", "note", r"^switch:0.mode: 'switch:0' is not an input name"),
-        ("pad:1.mode", "note", r"^pad:1.mode: unknown input kind 'pad'"),
+        ("knob:1.mode", "note", r"^knob:1.mode: unknown input kind 'knob'"),
         ("switch.mode", "note", r"^switch.mode: 'switch' is not an input name"),
     ],
 )
@@ -181,6 +187,10 @@ def test_every_declared_field_is_settable_by_text(profile):
         "degree": "2",
         "octave": "3",
         "velocity": "64",
+        "accept_ms": "300",
+        "release_ms": "200",
+        "lockout_ms": "100",
+        "max_note_s": "2.5",
     }
     assert set(specs(Profile)) | set(specs(SwitchSettings)) == set(samples)
     for name in specs(Profile):
@@ -192,7 +202,7 @@ def test_every_declared_field_is_settable_by_text(profile):
 
 def test_a_degree_valid_alone_but_above_midi_is_refused(profile):
     # Degree 36 of a pentatonic scale from octave 4 is seven octaves up: above G9.
-    with pytest.raises(ProfileError, match=r"switch:1: degree 36 in octave 4 is outside"):
+    with pytest.raises(ProfileError, match=r"switch:1: degree 36 in octave 4 reaches outside"):
         profile.with_setting("switch:1.degree", "36")
     lower = profile.with_setting("switch:1.octave", "1").with_setting("switch:1.degree", "15")
     assert lower.settings_for(S1).degree == 15

@@ -148,9 +148,10 @@ def test_version_must_be_the_integer_one(version):
         ("[switch.x]\nmode = 'note'", r"^switch.x: inputs are numbered from 1"),
         ("[switch.0]\nmode = 'note'", r"^switch.0: inputs are numbered from 1"),
         (
-            "[pad.1]\nmode = 'note'",
-            r"^pad: unknown field \(valid: name, key, scale, volume, switch",
+            "[knob.1]\nmode = 'note'",
+            r"^knob: unknown field \(valid: name, key, scale, volume, switch, pad, beam",
         ),
+        ("[beam.1]\nmode = 'note'", r"^beam.1.mode: must be one of zones, expression, trigger"),
         ("volume = nan", r"^volume: must be in range"),
         ("volume = true", r"^volume: must be a number, got True"),
         ("[switch.1]\nmode = 1", r"^switch.1.mode: must be text, one of note, latch, chord"),
@@ -217,7 +218,11 @@ def test_dump_layout_is_stable_and_hand_editable():
         "volume = 0.6",
     ]
     sections = [line for line in lines if line.startswith("[")]
-    assert sections == [f"[switch.{n}]" for n in (1, 2, 3, 4, 12)]
+    assert sections == [
+        *(f"[switch.{n}]" for n in (1, 2, 3, 4, 12)),
+        *(f"[pad.{n}]" for n in range(1, 13)),
+        "[beam.1]",
+    ]
     assert dump_profile(parse_profile(text)) == text
 
 

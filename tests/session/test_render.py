@@ -199,7 +199,7 @@ def test_set_lines_are_checked_in_order(tmp_path):
 
 
 def test_a_box_with_fewer_switches(tmp_path):
-    config = BoxConfig(switch_pins=(17, 27))
+    config = BoxConfig(switch_pins=(17, 27), pads=None, beams=())
     with pytest.raises(ScriptError, match="line 1: this box has no input 'switch:3'"):
         _render(tmp_path, "0 switch:3 press\n", config=config)
     result, _, _ = _render(tmp_path, "0 switch:2 press\n", config=config)

@@ -1,0 +1,199 @@
+"""The sounding half of the engine: notes, channels and the synth.
+
+:class:`Voicing` holds the profile and key, decides which notes an input's
+settings mean, gives instruments their channels, keeps the book of who holds
+which note, and makes every synth call, announcing each one to listeners.
+It runs on the engine's owner thread only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from appliance.engine.channels import ChannelMap
+from appliance.engine.voices import Held, Voices
+from appliance.events import InputId, SoundEvent, SoundKind
+from appliance.music import ChordShape, Key, chord_on
+from appliance.profile import PlayMode, Profile
+from appliance.sound.instruments import Instrument, instrument_for
+from appliance.sound.synth import Channel, Synth
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[SoundEvent], None]
+_RPN_MSB, _RPN_LSB, _DATA_MSB, _DATA_LSB = 101, 100, 6, 38
+_RESET_ALL_CONTROLLERS = 121
+
+
+class Voicing:
+    def __init__(
+        self,
+        synth: Synth,
+        profile: Profile,
+        inputs: tuple[InputId, ...],
+        listeners: Iterable[Listener] = (),
+    ) -> None:
+        self.synth = synth
+        self.inputs = inputs
+        #: Told of every synth call, on the owner thread; each must return at once.
+        self.listeners: list[Listener] = list(listeners)
+        self.profile = profile
+        self.key = Key.parse(profile.key, profile.scale)
+        self.now = 0.0  # the time of what the engine is doing now
+        self._voices = Voices()
+        self._channels = ChannelMap(self._assign)
+        self.gain = synth.set_volume(profile.volume)
+        self._prepare_channels()
+
+    # -- profile ---------------------------------------------------------------
+
+    def apply(self, profile: Profile) -> None:
+        key = Key.parse(profile.key, profile.scale)
+        old = self.profile
+        self.profile, self.key = profile, key
+        if profile.volume != old.volume:
+            self.gain = self.synth.set_volume(profile.volume)
+        self._prepare_channels()
+
+    def _prepare_channels(self) -> None:
+        """Program every input's instrument now, not on its first press, so
+        the first note is as quick as every other one."""
+        # A dict keeps the inputs' order, so channels follow the input numbers.
+        instruments = {self.instrument_of(iid): None for iid in self.inputs}
+        self._channels.retain({i.name for i in instruments}, self._voices.busy_channels())
+        for instrument in instruments:
+            self._channels.channel_for(instrument)
+
+    def instrument_of(self, iid: str) -> Instrument:
+        return instrument_for(self.profile.settings_for(InputId(iid)).instrument)
+
+    # -- notes --------------------------------------------------------------------
+
+    def start(self, source: str, settings: Any, mode: PlayMode, offset: int = 0) -> None:
+        """Sound what ``settings`` mean for a press: a note, or a chord."""
+        degree = settings.degree + offset
+        if mode is PlayMode.CHORD:
+            notes = chord_on(self.key, degree, settings.octave, ChordShape.TRIAD)
+        else:
+            notes = (self.key.degree_to_note(degree, settings.octave),)
+        channel = self._channels.channel_for(self.instrument_of(source))
+        self._sound(source, channel, tuple(int(n) for n in notes), settings.velocity, mode)
+
+    def _sound(
+        self, source: str, channel: Channel, notes: tuple[int, ...], velocity: int, mode: PlayMode
+    ) -> None:
+        velocity = self.synth.clamp_velocity(velocity)
+        held = Held(tuple((channel, n) for n in notes), mode)
+        for (ch, note), restrike in self._voices.start(source, held):
+            if restrike:
+                self.synth.note_off(ch, note)
+                self._emit(SoundKind.NOTE_OFF, ch, source, note=note)
+            self.synth.note_on(ch, note, velocity)
+            self._emit(SoundKind.NOTE_ON, ch, source, note=note, velocity=velocity)
+
+    def stop(self, source: str) -> None:
+        for ch, note in self._voices.stop(source):
+            self.synth.note_off(ch, note)
+            self._emit(SoundKind.NOTE_OFF, ch, source, note=note)
+
+    def release_all(self, cause: str) -> None:
+        for holder in self._voices.sources():
+            self.stop(holder)
+        self.synth.all_notes_off()
+        self._emit(SoundKind.ALL_NOTES_OFF, None, cause)
+
+    def held_mode(self, source: str) -> PlayMode | None:
+        held = self._voices.held_by(source)
+        return held.mode if held is not None else None
+
+    def sounding_names(self, source: str) -> tuple[str, ...]:
+        held = self._voices.held_by(source)
+        return tuple(self.key.spell(n) for _, n in held.notes) if held else ()
+
+    def sounding_count(self) -> int:
+        return self._voices.sounding_count()
+
+    # -- the Voice interface beam players use ---------------------------------------
+
+    def play(self, source: str, degree_offset: int, exclusive: bool) -> int | None:
+        settings = self.profile.settings_for(InputId(source))
+        note = self.note_at(source, degree_offset)
+        channel = self._channel(source, exclusive)
+        self._sound(source, channel, (note,), settings.velocity, PlayMode.NOTE)
+        return note
+
+    def note_at(self, source: str, degree_offset: int) -> int:
+        settings = self.profile.settings_for(InputId(source))
+        return int(self.key.degree_to_note(settings.degree + degree_offset, settings.octave))
+
+    def silence(self, source: str) -> None:
+        self.stop(source)
+
+    def control(self, source: str, control: int, value: int) -> None:
+        channel = self._channel(source, exclusive=True)
+        value = min(max(value, 0), 127)
+        self.synth.control_change(channel, control, value)
+        self._emit(SoundKind.CC, channel, source, control=control, value=value)
+
+    def bend(self, source: str, value: int) -> None:
+        channel = self._channel(source, exclusive=True)
+        value = min(max(value, -8192), 8191)
+        self.synth.pitch_bend(channel, value)
+        self._emit(SoundKind.PITCH_BEND, channel, source, value=value)
+
+    def bend_range(self, source: str, semitones: int) -> None:
+        """Set the channel's pitch-bend range (RPN 0), then close the RPN."""
+        for control, value in (
+            (_RPN_MSB, 0),
+            (_RPN_LSB, 0),
+            (_DATA_MSB, semitones),
+            (_DATA_LSB, 0),
+            (_RPN_MSB, 127),
+            (_RPN_LSB, 127),
+        ):
+            self.control(source, control, value)
+
+    def _channel(self, source: str, exclusive: bool) -> Channel:
+        instrument = self.instrument_of(source)
+        # Expression moves controllers that act on a whole channel, so that
+        # beam gets a channel of its own rather than sharing its instrument's.
+        return self._channels.channel_for(instrument, voice=source if exclusive else None)
+
+    # -- synth plumbing -----------------------------------------------------------------
+
+    def _assign(self, channel: Channel, instrument: Instrument) -> None:
+        # A reused channel may carry a beam's expression or bend: start clean.
+        self.synth.control_change(channel, _RESET_ALL_CONTROLLERS, 0)
+        self.synth.select_instrument(channel, instrument)
+        self._emit(
+            SoundKind.PROGRAM,
+            channel,
+            "engine",
+            value=instrument.program,
+            instrument=instrument.name,
+        )
+
+    def _emit(
+        self,
+        kind: SoundKind,
+        channel: int | None,
+        source: str,
+        *,
+        note: int | None = None,
+        velocity: int | None = None,
+        value: int | None = None,
+        instrument: str | None = None,
+        control: int | None = None,
+    ) -> None:
+        if not self.listeners:
+            return
+        event = SoundEvent(
+            self.now, kind, channel, source, note, velocity, value, instrument, control
+        )
+        for listener in self.listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop the music
+                log.exception("sound-event listener failed")

@@ -1,0 +1,185 @@
+"""Per-input settings, one dataclass per kind of input.
+
+Field names are stable: they are the TOML keys, the ``set <input>.<field>``
+names in scripts and the control API, and the names in error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from appliance.events import InputId, InputKind, parse_input_id
+from appliance.profile.fields import in_range, setting
+from appliance.sound.instruments import instrument_for
+
+
+class PlayMode(StrEnum):
+    """How a switch's or pad's presses turn into notes."""
+
+    NOTE = "note"  # press = note on, release = note off
+    LATCH = "latch"  # a press toggles a sustained note
+    CHORD = "chord"  # press plays the triad on the input's degree; release stops it
+
+
+class BeamMode(StrEnum):
+    ZONES = "zones"  # the range is split into zones, each a scale note
+    EXPRESSION = "expression"  # distance shapes one sustained sound
+    TRIGGER = "trigger"  # breaking the beam closer than trigger_m is a press
+
+
+class Expression(StrEnum):
+    """What distance controls in expression mode."""
+
+    VOLUME = "volume"  # MIDI expression (CC11): nearer is louder
+    PITCH = "pitch"  # pitch bend, snapped to the scale's notes
+    CUTOFF = "cutoff"  # filter cutoff (CC74): nearer is brighter
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """The timing half of a client input's settings, in seconds, as the
+    engine's access filter uses them (see appliance/engine/access.py)."""
+
+    accept_s: float = 0.0
+    release_s: float = 0.0
+    lockout_s: float = 0.0
+
+
+def _instrument(name: str) -> str:
+    try:
+        instrument_for(name)
+    except LookupError as e:  # keep its did-you-mean, but report it as a bad value
+        raise ValueError(str(e)) from None
+    return name
+
+
+# Fields shared by several kinds, declared once.
+def _mode() -> Any:
+    return setting(PlayMode.NOTE, PlayMode, "note, latch or chord")
+
+
+def _degree() -> Any:
+    return setting(1, int, "scale degree, 1 = the key note", in_range(1, 36))
+
+
+def _octave() -> Any:
+    return setting(4, int, "octave of degree 1 (4 = middle C's)", in_range(1, 7))
+
+
+def _velocity(default: int = 100) -> Any:
+    return setting(default, int, "how hard the note is struck, 1..127", in_range(1, 127))
+
+
+def _accept_ms() -> Any:
+    return setting(0, int, "dwell: contact must last this long to count", in_range(0, 5000))
+
+
+def _release_ms() -> Any:
+    return setting(0, int, "a gap must last this long to end the note", in_range(0, 5000))
+
+
+def _lockout_ms() -> Any:
+    # 30 ms outlasts the bounce of any mechanical switch, and no client
+    # means to press more than 30 times a second.
+    return setting(30, int, "ignore further edges this long after a press", in_range(0, 5000))
+
+
+def _max_note_s() -> Any:
+    # Long enough for any phrase; short enough that a switch left pressed
+    # (or a forgotten latch) does not drone through the session.
+    return setting(30.0, float, "longest a note may sound; 0 = no limit", in_range(0, 3600))
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchSettings:
+    """One big accessibility switch."""
+
+    mode: PlayMode = _mode()
+    instrument: str = setting("marimba", str, "General MIDI name or number", _instrument)
+    degree: int = _degree()
+    octave: int = _octave()
+    velocity: int = _velocity()
+    accept_ms: int = _accept_ms()
+    release_ms: int = _release_ms()
+    lockout_ms: int = _lockout_ms()
+    max_note_s: float = _max_note_s()
+
+    @property
+    def access(self) -> Access:
+        return Access(self.accept_ms / 1000, self.release_ms / 1000, self.lockout_ms / 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class PadSettings:
+    """One capacitive pad (an MPR121 electrode)."""
+
+    mode: PlayMode = _mode()
+    instrument: str = setting("kalimba", str, "General MIDI name or number", _instrument)
+    degree: int = _degree()
+    octave: int = _octave()
+    velocity: int = _velocity()
+    accept_ms: int = _accept_ms()
+    release_ms: int = _release_ms()
+    lockout_ms: int = _lockout_ms()
+    max_note_s: float = _max_note_s()
+    # The MPR121's own comparison of filtered data against its baseline.
+    # Lower touch thresholds suit weak contact (a light finger, a foot through
+    # a sock); higher ones suit large conductive objects (fruit, foil panels).
+    touch_threshold: int = setting(12, int, "counts below baseline for a touch", in_range(1, 255))
+    release_threshold: int = setting(
+        6, int, "counts below baseline to stay touched", in_range(0, 254)
+    )
+
+    @property
+    def access(self) -> Access:
+        return Access(self.accept_ms / 1000, self.release_ms / 1000, self.lockout_ms / 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class BeamSettings:
+    """One ultrasonic beam. Distances in metres from the sensor."""
+
+    mode: BeamMode = setting(BeamMode.ZONES, BeamMode, "zones, expression or trigger")
+    instrument: str = setting("celesta", str, "General MIDI name or number", _instrument)
+    near: float = setting(0.15, float, "nearest playing distance", in_range(0.02, 4.0))
+    far: float = setting(1.0, float, "farthest playing distance", in_range(0.05, 4.0))
+    zones: int = setting(8, int, "zones across the range (zones mode)", in_range(2, 16))
+    hysteresis_m: float = setting(
+        0.02, float, "how far past a zone edge a hand must go to change note", in_range(0, 0.2)
+    )
+    degree: int = _degree()
+    octave: int = _octave()
+    velocity: int = _velocity()
+    expression: Expression = setting(Expression.VOLUME, Expression, "volume, pitch or cutoff")
+    trigger_m: float = setting(
+        0.3, float, "closer than this is a press (trigger mode)", in_range(0.02, 4.0)
+    )
+    confirm_ms: int = setting(
+        100, int, "longest a sudden jump waits to be confirmed", in_range(0, 500)
+    )
+    accept_ms: int = _accept_ms()
+    release_ms: int = _release_ms()
+    lockout_ms: int = _lockout_ms()
+    max_note_s: float = _max_note_s()
+
+    @property
+    def access(self) -> Access:
+        return Access(self.accept_ms / 1000, self.release_ms / 1000, self.lockout_ms / 1000)
+
+
+#: The settings type for each kind of input.
+SETTINGS_FOR_KIND: Mapping[InputKind, type] = MappingProxyType(
+    {InputKind.SWITCH: SwitchSettings, InputKind.PAD: PadSettings, InputKind.BEAM: BeamSettings}
+)
+
+
+def default_settings(iid: InputId) -> Any:
+    """Settings for an input the profile does not mention: its number as its degree,
+    so unconfigured switches and pads still play distinct, rising notes."""
+    kind, number = parse_input_id(iid)
+    settings_type = SETTINGS_FOR_KIND[kind]
+    return settings_type() if kind is InputKind.BEAM else settings_type(degree=number)
