@@ -103,7 +103,7 @@ def rig(tmp_path, mock_factory):
         r = Rig(
             tmp_path,
             mock_factory,
-            config or BoxConfig(soundfont=TIMGM),
+            config or BoxConfig(soundfont=TIMGM, pads=None, beams=()),
             profile or default_profile(),
         )
         made.append(r)
@@ -147,7 +147,7 @@ def test_switch_1_press_plays_c4_into_the_audio_and_release_stops_it(rig):
 
 
 def test_a_five_switch_box_plays_switch_5(rig):
-    config = BoxConfig(switch_pins=(5, 6, 13, 19, 26), soundfont=TIMGM)
+    config = BoxConfig(pads=None, beams=(), switch_pins=(5, 6, 13, 19, 26), soundfont=TIMGM)
     r = rig(config, ocarina_on(5))
     r.box.start()
     assert [s.id for s in r.box.switches] == [f"switch:{n}" for n in range(1, 6)]
@@ -177,7 +177,7 @@ def test_stop_releases_a_held_note(rig):
 
 
 def test_stop_silences_a_held_note_at_once(rig):
-    config = BoxConfig(switch_pins=(5, 6, 13, 19, 26), soundfont=TIMGM)
+    config = BoxConfig(pads=None, beams=(), switch_pins=(5, 6, 13, 19, 26), soundfont=TIMGM)
     r = rig(config, ocarina_on(1))
     r.box.start()
     r.pin_of(1).drive_low()
@@ -211,7 +211,7 @@ def pin_6_taken(mock_factory):
 
 
 def test_a_pin_gpiozero_refuses_marks_that_switch_offline_and_the_rest_play(rig, pin_6_taken):
-    config = BoxConfig(switch_pins=(5, 6, 13), soundfont=TIMGM)
+    config = BoxConfig(pads=None, beams=(), switch_pins=(5, 6, 13), soundfont=TIMGM)
     r = rig(config, ocarina_on(1, 3))
     r.box.start()
     assert list(r.box.offline) == ["switch:2"]
@@ -234,7 +234,7 @@ def test_a_pin_gpiozero_refuses_marks_that_switch_offline_and_the_rest_play(rig,
 
 
 def test_an_offline_switch_is_shown_offline_in_the_status(rig, pin_6_taken):
-    r = rig(BoxConfig(switch_pins=(5, 6, 13), soundfont=TIMGM))
+    r = rig(BoxConfig(pads=None, beams=(), switch_pins=(5, 6, 13), soundfont=TIMGM))
     r.box.start()
     by_id = {i.id: i for i in r.box.loop.status().inputs}
     assert by_id["switch:1"].online and by_id["switch:3"].online

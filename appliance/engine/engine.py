@@ -62,6 +62,9 @@ class Engine:
         #: Pending timers: "<input>/<what>" -> when.
         self._deadlines: dict[str, float] = {}
         self._offline: dict[str, str] = {}  # input -> why it is offline
+        #: Called on the owner thread with (old, new) after each profile change,
+        #: e.g. to push pad thresholds to the chip.
+        self.profile_listeners: list[Callable[[Profile, Profile], None]] = []
         self._handled = 0
         self._errors = 0
         self._last_error = ""
@@ -274,7 +277,10 @@ class Engine:
         target, dot, field = event.path.partition(".")
         if dot:
             self._require_input(target)
-        self.voicing.apply(self.profile.with_setting(event.path, event.value))
+        old = self.profile
+        self.voicing.apply(old.with_setting(event.path, event.value))
+        for listener in self.profile_listeners:
+            listener(old, self.profile)
         if field == "mode":  # the old mode's notes would otherwise never be released
             self._stop(target)
             self._forget(target)

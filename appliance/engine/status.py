@@ -16,6 +16,8 @@ class InputStatus:
     reason: str = ""  # why it is offline
     distance: float | None = None  # beams: the smoothed distance in metres
     zone: int | None = None  # beams: the current zone, 0 = nearest
+    filtered: int | None = None  # pads: the chip's filtered reading, in counts
+    baseline: int | None = None  # pads: its baseline; a touch pulls filtered below it
 
 
 @dataclass(frozen=True, slots=True)

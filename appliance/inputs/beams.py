@@ -131,6 +131,7 @@ class _Beam:
         self.last_ok: float | None = None
         self.offline = False
         self.retry_at = 0.0
+        self.pinged_at = 0.0
         self.previous: float | None = None
         self.has_previous = False
 
@@ -255,21 +256,25 @@ class BeamScanner:
                 next_slot = min(b.retry_at for b in beams)
                 continue
             try:
-                if self._ping_and_report(beam, now, confirming):
+                if self._ping_and_report(beam, confirming):
                     confirm = beam
             except Exception:
                 # A failing submit must not silence the beams for the session.
                 log.exception("%s: ping failed", beam.label)
-            next_slot = now + self._slot_s
+            # Count from the trigger itself, so the budget holds on the wire
+            # even when this thread was late to wake.
+            next_slot = max(now, beam.pinged_at) + self._slot_s
 
     def _ping(self, beam: _Beam) -> tuple[_Outcome, float | None, float]:
         """One ping: what happened, the distance (None: nothing in range), and when."""
+        beam.pinged_at = self._clock()
         if beam.echo.is_active:
             # Still high from an earlier ping (some clones hold an empty
             # echo for 200 ms) or stuck: skip rather than wait, so the other
             # beam keeps its slot.
             return _Outcome.STUCK_HIGH, None, self._clock()
         beam.arm()
+        beam.pinged_at = self._clock()
         beam.trigger.on()
         time.sleep(TRIGGER_PULSE_S)
         beam.trigger.off()
@@ -287,7 +292,7 @@ class BeamScanner:
         outcome = _Outcome.NO_PULSE if rise is None else _Outcome.ECHO
         return outcome, None, self._clock()
 
-    def _ping_and_report(self, beam: _Beam, started: float, confirming: bool) -> bool:
+    def _ping_and_report(self, beam: _Beam, confirming: bool) -> bool:
         """Ping, submit what it means; True if the reading wants a confirming ping."""
         outcome, distance, t = self._ping(beam)
         if outcome is _Outcome.ECHO:
@@ -302,10 +307,10 @@ class BeamScanner:
         beam.misses += 1
         limit = self._offline_after if beam.answered else self._startup_misses
         if beam.offline:
-            beam.retry_at = started + self._retry_s
+            beam.retry_at = beam.pinged_at + self._retry_s
         elif beam.misses >= limit:
             beam.offline, beam.has_previous = True, False
-            beam.retry_at = started + self._retry_s
+            beam.retry_at = beam.pinged_at + self._retry_s
             self._submit(InputOffline(t, beam.id, self._reason(beam, outcome, t)))
         else:
             self._submit(BeamReading(t, beam.id, None))
