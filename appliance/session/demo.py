@@ -16,12 +16,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from gpiozero.pins.mock import MockFactory
-
 from appliance.box import Box, open_synth
 from appliance.config import BoxConfig
 from appliance.errors import AudioUnavailable
-from appliance.events import Pressed, Released, SetSetting, SoundEvent, SoundKind
+from appliance.events import (
+    BeamReading,
+    InputKind,
+    Pressed,
+    Released,
+    SetSetting,
+    SoundEvent,
+    SoundKind,
+    parse_input_id,
+)
+from appliance.inputs.simulated import SimulatedHardware
 from appliance.music import midi_to_note
 from appliance.profile import Profile
 from appliance.session.render import check_script
@@ -36,51 +44,67 @@ DEMO_SCRIPT = """\
 # Four switches in C major pentatonic, one instrument each.
 0.5   switch:1 press
 0.9   switch:1 release
-1.3   switch:2 press
-1.7   switch:2 release
-2.1   switch:3 press
-2.5   switch:3 release
-2.9   switch:4 press
-3.9   switch:4 release
+1.2   switch:2 press
+1.6   switch:2 release
+1.9   switch:3 press
+2.3   switch:3 release
+2.6   switch:4 press
+3.4   switch:4 release
 # Switch 2 becomes a latch: one press starts its note, the next one stops it.
-4.4   set switch:2.mode=latch
-4.6   switch:2 press
-4.8   switch:2 release
-5.4   switch:1 press
-5.7   switch:1 release
-6.2   switch:3 press
-6.5   switch:3 release
-7.2   switch:2 press
-7.4   switch:2 release
+3.8   set switch:2.mode=latch
+4.0   switch:2 press
+4.2   switch:2 release
+4.6   switch:1 press
+4.9   switch:1 release
+5.8   switch:2 press
+6.0   switch:2 release
 # Switch 3 plays the chord on its degree.
-7.9   set switch:3.mode=chord
-8.1   switch:3 press
-9.3   switch:3 release
+6.3   set switch:3.mode=chord
+6.5   switch:3 press
+7.5   switch:3 release
+# The pads climb the scale like a keyboard.
+7.8   pad:1 touch
+8.0   pad:1 release
+8.1   pad:3 touch
+8.3   pad:3 release
+8.4   pad:5 touch
+8.6   pad:5 release
+8.7   pad:8 touch
+9.3   pad:8 release
+# A hand moves slowly away through the beam, then leaves it.
+9.6   beam:1 distance 0.20
+10.1  beam:1 distance 0.32
+10.6  beam:1 distance 0.45
+11.1  beam:1 distance 0.58
+11.6  beam:1 distance 0.72
+12.1  beam:1 distance 0.85
+12.6  beam:1 distance none
 # The key moves to G while switch 1 is held: its C still stops on release.
-9.8   switch:1 press
-10.3  set key=G
-10.9  switch:1 release
-11.3  switch:1 press
-11.6  switch:1 release
-11.9  switch:2 press
-12.1  switch:2 release
-12.5  switch:3 press
-13.5  switch:3 release
-14.0  switch:4 press
-14.8  switch:4 release
-15.3  switch:2 press
-15.5  switch:2 release
-# A minor colour to finish, then back home to C.
-16.0  set scale=minor_pentatonic
-16.2  switch:3 press
+13.0  switch:1 press
+13.4  set key=G
+13.9  switch:1 release
+14.2  switch:1 press
+14.5  switch:1 release
+14.8  pad:1 touch
+15.0  pad:1 release
+15.1  pad:3 touch
+15.3  pad:3 release
+15.4  pad:5 touch
+16.0  pad:5 release
+16.3  switch:3 press
 17.2  switch:3 release
-17.5  set key=C
-17.5  set scale=major_pentatonic
-17.7  switch:3 press
-17.8  switch:1 press
-19.2  switch:1 release
-19.2  switch:3 release
-20.5  end
+# A minor colour to finish, then back home to C.
+17.5  set scale=minor_pentatonic
+17.7  beam:1 distance 0.30
+18.3  beam:1 distance 0.60
+18.9  beam:1 distance none
+19.2  set key=C
+19.2  set scale=major_pentatonic
+19.4  switch:3 press
+19.5  switch:1 press
+20.8  switch:1 release
+20.8  switch:3 release
+22.0  end
 """
 
 
@@ -150,13 +174,23 @@ def _open_audio(synth: FluidSynth, config: BoxConfig, out: Path, stream: TextIO)
 def _run_session(
     script: Script, config: BoxConfig, profile: Profile, synth: FluidSynth, account: _Account
 ) -> None:
-    factory = MockFactory()
+    hardware = SimulatedHardware(config)
     sound_events: queue.SimpleQueue[SoundEvent] = queue.SimpleQueue()
-    box = Box(config, profile, synth, pin_factory=factory, listeners=[sound_events.put])
-    with box:
-        account.start = time.monotonic()
-        _perform(script, box, factory, config, account.start, sound_events, account)
-        time.sleep(0.3)
+    box = Box(
+        config,
+        profile,
+        synth,
+        pin_factory=hardware.factory,
+        i2c=hardware.i2c,
+        listeners=[sound_events.put],
+    )
+    try:
+        with box:
+            account.start = time.monotonic()
+            _perform(script, box, hardware, account.start, sound_events, account)
+            time.sleep(0.3)
+    finally:
+        hardware.close()
     account.drain(sound_events)  # the stop's note-offs
 
 
@@ -176,26 +210,35 @@ def _replay_into(
 def _perform(
     script: Script,
     box: Box,
-    factory: MockFactory,
-    config: BoxConfig,
+    hardware: SimulatedHardware,
     start: float,
     sound_events: queue.SimpleQueue[SoundEvent],
     account: _Account,
 ) -> None:
-    """Act out the script in real time, as a client and a therapist would."""
-    pins = {f"switch:{n}": pin for n, pin in enumerate(config.switch_pins, start=1)}
+    """Act out the script in real time, as a client and a therapist would:
+    closing switch contacts, touching pads and moving a hand in the beam."""
     end = script.end if script.end is not None else script.last_time + 1.0
     for line in script.lines:
         _wait_until(start + line.event.t, sound_events, account)
         event = line.event
-        if isinstance(event, Pressed):
-            factory.pin(pins[event.source]).drive_low()  # the switch closes to ground
-        elif isinstance(event, Released):
-            factory.pin(pins[event.source]).drive_high()
+        if isinstance(event, Pressed | Released):
+            _act(hardware, event)
+        elif isinstance(event, BeamReading):
+            _, number = parse_input_id(event.source)
+            hardware.hand_at(number, event.distance)
         elif isinstance(event, SetSetting):
             account.say(time.monotonic(), "therapist", f"set {event.path}={event.value}")
             box.loop.submit(replace(event, t=time.monotonic(), source="therapist"))
     _wait_until(start + end, sound_events, account)
+
+
+def _act(hardware: SimulatedHardware, event: Pressed | Released) -> None:
+    kind, number = parse_input_id(event.source)
+    down = isinstance(event, Pressed)
+    if kind is InputKind.SWITCH:
+        (hardware.press if down else hardware.release)(number)
+    elif kind is InputKind.PAD:
+        (hardware.touch if down else hardware.untouch)(number)
 
 
 def _wait_until(

@@ -10,7 +10,7 @@ from audio_analysis import dominant_hz, midi_hz, read_wav, rms
 
 from appliance.config import BoxConfig
 from appliance.errors import ScriptError
-from appliance.events import Pressed, Released, SetSetting
+from appliance.events import BeamReading, Pressed, Released, SetSetting
 from appliance.profile import default_profile
 from appliance.session.demo import DEMO_SCRIPT, run_demo
 from appliance.session.render import check_script
@@ -118,7 +118,7 @@ def test_the_built_in_demo_script_is_a_20_second_tour_of_the_box():
     script = parse_script(DEMO_SCRIPT, "demo")
     config, profile = BoxConfig(), default_profile()
     check_script(script, profile, config, "demo")  # every input and setting is valid here
-    assert script.end is not None and 19.0 <= script.end <= 22.0
+    assert script.end is not None and 19.0 <= script.end <= 23.0
 
     modes_played: set[str] = set()
     pressed: set[str] = set()
@@ -137,9 +137,13 @@ def test_the_built_in_demo_script_is_a_20_second_tour_of_the_box():
             assert event.source in pressed, f"line {line.number}: released while up"
             pressed.discard(event.source)
     assert pressed == set(), "a switch is left held at the end"
-    assert {e.source for e in (ln.event for ln in script.lines) if isinstance(e, Pressed)} == set(
-        config.input_ids()
-    )
+    played = {e.source for e in (ln.event for ln in script.lines) if isinstance(e, Pressed)}
+    switches = {i for i in config.input_ids() if i.startswith("switch:")}
+    assert switches <= played  # every switch
+    assert any(i.startswith("pad:") for i in played)  # pads too
+    beam = [e for e in (ln.event for ln in script.lines) if isinstance(e, BeamReading)]
+    assert len({e.distance for e in beam}) >= 5  # a sweep through the beam
+    assert beam[-1].distance is None  # and the hand leaves it
     assert modes_played == {"note", "latch", "chord"}
     assert keys and keys[0] != default_profile().key  # the key moves, and comes home
     assert keys[-1] == default_profile().key
