@@ -9,8 +9,10 @@ never leaves a note sounding.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import sys
 import time
 from collections.abc import Iterable
 from types import TracebackType
@@ -49,10 +51,12 @@ def build_engine(
 def open_i2c() -> object:
     """The Pi's I2C bus 1 through Blinka, or OSError saying why not."""
     try:
-        import board
-        import busio
+        # Blinka prints board warnings on stdout, which other tools parse.
+        with contextlib.redirect_stdout(sys.stderr):
+            import board
+            import busio
 
-        return busio.I2C(board.SCL, board.SDA)
+            return busio.I2C(board.SCL, board.SDA)
     except Exception as e:  # Blinka raises many kinds off a Pi
         raise OSError(f"no I2C bus: {e}") from None
 

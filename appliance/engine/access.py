@@ -67,7 +67,13 @@ class AccessFilter:
 
     @property
     def accepted(self) -> bool:
+        """Whether the music has been told of a press (and no release since)."""
         return self._accepted
+
+    @property
+    def contact(self) -> bool:
+        """The raw contact as last reported, before any filtering."""
+        return self._raw
 
     def raw(self, active: bool, t: float, access: Access) -> Edge | None:
         """The contact went on or off at ``t``; return an edge to act on now, if any."""

@@ -18,8 +18,6 @@ from appliance.profile import BeamMode, BeamSettings, Expression
 
 CC_EXPRESSION = 11
 CC_CUTOFF = 74
-#: Pitch-bend range set on an expression channel (RPN 0), in semitones.
-BEND_RANGE = 24
 _BEND_MAX = 8191
 # Expression sweeps between these CC values: never quite silent or dull, so
 # the client always hears that the beam is listening.
@@ -50,7 +48,10 @@ class BeamPlayer:
         self.filter = JumpFilter()
         self.zone: int | None = None
         self.base_note: int | None = None  # expression: the note the bend is relative to
+        self.bend_range = 2  # semitones either way, as set on the channel (RPN 0)
         self.glide: Glide | None = None
+        #: When the note now sounding started (for max_note_s), or None.
+        self.note_started: float | None = None
 
     @property
     def deadline(self) -> float | None:
@@ -76,26 +77,33 @@ class BeamPlayer:
     def moved(self, t: float, s: BeamSettings, voice: Voice) -> None:
         """React to a new smoothed position."""
         if s.mode is BeamMode.ZONES:
-            self._zones(s, voice)
+            self._zones(t, s, voice)
         elif s.mode is BeamMode.EXPRESSION:
             self._expression(t, s, voice)
 
     def reset(self, voice: Voice) -> None:
         voice.silence(self.source)
         self.filter.clear()
-        self.zone = self.base_note = None
+        self.zone = self.base_note = self.note_started = None
         self.glide = None
+
+    def expire(self, voice: Voice) -> None:
+        """The note has sounded for max_note_s: silence it. Nothing restarts
+        until the hand moves to another zone or leaves and comes back."""
+        voice.silence(self.source)
+        self.note_started = None
 
     # -- zones ---------------------------------------------------------------
 
-    def _zones(self, s: BeamSettings, voice: Voice) -> None:
+    def _zones(self, t: float, s: BeamSettings, voice: Voice) -> None:
         zone = Beam.from_settings(s).zone_for(self.filter.estimate, self.zone)
         if zone == self.zone:
             return
         voice.silence(self.source)
-        self.zone = zone
+        self.zone, self.note_started = zone, None
         if zone is not None:
             voice.play(self.source, zone, exclusive=False)
+            self.note_started = t
 
     # -- expression ------------------------------------------------------------
 
@@ -106,12 +114,12 @@ class BeamPlayer:
         if distance is None or not in_range:
             if self.base_note is not None:
                 voice.silence(self.source)
-                self.base_note, self.glide = None, None
+                self.base_note = self.glide = self.zone = self.note_started = None
             return
-        target = self._target(beam, distance, s, voice)
         if self.base_note is None:
-            self._begin(s, voice, target)
+            self._begin(t, beam, distance, s, voice)
         else:
+            target = self._target(beam, distance, s, voice)
             assert self.glide is not None
             self.glide.aim(t, target)
 
@@ -121,20 +129,30 @@ class BeamPlayer:
             # Snapped to the scale: the zone's scale note, as a bend from the base.
             zone = beam.zone_for(distance, self.zone) or 0
             self.zone = zone
-            semitones = voice.note_at(self.source, zone) - voice.note_at(self.source, 0)
-            semitones = max(-BEND_RANGE, min(BEND_RANGE, semitones))
-            return min(_BEND_MAX, semitones * 8192 / BEND_RANGE)
+            # Relative to the note really sounding, so a key change mid-note
+            # still lands on the new key's notes.
+            base = self.base_note if self.base_note is not None else voice.note_at(self.source, 0)
+            semitones = voice.note_at(self.source, zone) - base
+            semitones = max(-self.bend_range, min(self.bend_range, semitones))
+            return min(_BEND_MAX, semitones * 8192 / self.bend_range)
         return _CC_NEAR + (_CC_FAR - _CC_NEAR) * position
 
-    def _begin(self, s: BeamSettings, voice: Voice, target: float) -> None:
+    def _begin(
+        self, t: float, beam: Beam, distance: float, s: BeamSettings, voice: Voice
+    ) -> None:
         pitch = s.expression is Expression.PITCH
-        self.glide = Glide(target, settle_within=2.0 if pitch else 0.3)
         if pitch:
-            voice.bend_range(self.source, BEND_RANGE)
+            # Wide enough for the top zone's note, and a little room for a key change.
+            span = voice.note_at(self.source, s.zones - 1) - voice.note_at(self.source, 0)
+            self.bend_range = min(max(span + 2, 2), 96)
+            voice.bend_range(self.source, self.bend_range)
+        target = self._target(beam, distance, s, voice)
+        self.glide = Glide(target, settle_within=2.0 if pitch else 0.3)
         # The controller is set before the note starts, so the note begins
         # at the hand's position instead of sweeping there.
         self._send(s, voice, self.glide.take() or 0)
         self.base_note = voice.play(self.source, 0, exclusive=True)
+        self.note_started = t
 
     def _send(self, s: BeamSettings, voice: Voice, value: int) -> None:
         if s.expression is Expression.PITCH:

@@ -226,8 +226,13 @@ class Engine:
     def _beam_moved(self, source: str, s: BeamSettings, player: BeamPlayer, t: float) -> None:
         if s.mode is BeamMode.TRIGGER:
             self._contact(source, self._triggered(s, player), t)
-        else:
-            player.moved(t, s, self.voicing)
+            return
+        started = player.note_started
+        player.moved(t, s, self.voicing)
+        if player.note_started != started:  # a new note, or silence: restart the limit
+            end = player.note_started
+            limited = end is not None and s.max_note_s > 0
+            self._set_deadline(f"{source}/max_note", end + s.max_note_s if limited else None)
 
     def _triggered(self, s: BeamSettings, player: BeamPlayer) -> bool:
         distance = player.distance
@@ -235,8 +240,10 @@ class Engine:
             return False
         # Hysteresis: once triggered, the hand must pull back past the line by
         # the hysteresis before it counts as a release.
+        # Keyed on the raw contact, so a hand jittering on the line during a
+        # dwell does not keep restarting it.
         f = self._filters.get(player.source)
-        limit = s.trigger_m + (s.hysteresis_m if f is not None and f.accepted else 0.0)
+        limit = s.trigger_m + (s.hysteresis_m if f is not None and f.contact else 0.0)
         return distance < limit
 
     def _beam(self, source: str) -> BeamPlayer:
@@ -257,8 +264,13 @@ class Engine:
                 self._edge(source, edge, settings, t)
         elif what == "max_note":
             # A note held too long ends; the contact must be released and
-            # pressed again to play, so a stuck switch stays quiet.
-            self.voicing.stop(source)
+            # pressed again (or the hand move on) to play, so a stuck switch
+            # or a chair left in the beam stays quiet.
+            player = self._beams.get(source)
+            if player is not None and settings.mode is not BeamMode.TRIGGER:
+                player.expire(self.voicing)
+            else:
+                self.voicing.stop(source)
         elif what == "beam":
             player = self._beams[source]
             if player.tick(t, settings, self.voicing):

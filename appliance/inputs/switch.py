@@ -1,9 +1,13 @@
 """Big accessibility switches on 3.5 mm jacks.
 
 Each jack is wired between a GPIO pin and ground, and read with gpiozero's
-``Button`` using the Pi's internal pull-up: pressing the switch pulls the pin
-low. No hardware debounce time is set, because lgpio implements
-``bounce_time`` by delaying every edge; bounce and tremor are the access
+``DigitalInputDevice`` using the Pi's internal pull-up: pressing the switch
+pulls the pin low, which gpiozero calls active. (``Button`` would add a
+"hold" thread per switch that wakes on every edge and polls when idle; the
+box never uses hold events, and that thread measurably delays notes.)
+
+No hardware debounce time is set, because lgpio implements ``bounce_time``
+by delaying every edge; bounce and tremor are the access
 settings' job, on the engine's thread.
 
 The callbacks run on gpiozero's thread and do one thing: build an immutable
@@ -15,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from gpiozero import Button, Factory
+from gpiozero import DigitalInputDevice, Factory
 
 from appliance.events import Event, InputId, InputKind, Pressed, Released, input_id
 
@@ -36,9 +40,11 @@ class Switch:
         self.pin = pin
         self._submit = submit
         self._clock = clock
-        self._button = Button(pin, pull_up=True, bounce_time=None, pin_factory=pin_factory)
-        self._button.when_pressed = self._on_press
-        self._button.when_released = self._on_release
+        self._device = DigitalInputDevice(
+            pin, pull_up=True, bounce_time=None, pin_factory=pin_factory
+        )
+        self._device.when_activated = self._on_press
+        self._device.when_deactivated = self._on_release
 
     def _on_press(self) -> None:
         self._submit(Pressed(self._clock(), self.id))
@@ -48,7 +54,7 @@ class Switch:
 
     @property
     def is_pressed(self) -> bool:
-        return bool(self._button.is_pressed)
+        return bool(self._device.is_active)
 
     def close(self) -> None:
-        self._button.close()
+        self._device.close()

@@ -22,6 +22,7 @@ log = logging.getLogger("appliance.sound.fluidsynth")
 # fluid_log_level: PANIC, ERR, WARN, INFO, DBG
 _LEVELS = (logging.CRITICAL, logging.ERROR, logging.WARNING, logging.INFO, logging.DEBUG)
 _LogFunction = CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+_WARN = 2  # FLUID_WARN
 
 _lock = threading.Lock()
 _installed: object | None = None  # keeps the ctypes callback alive
@@ -82,8 +83,11 @@ def install() -> None:
         set_log = fluidsynth._fl.fluid_set_log_function
         set_log.restype = c_void_p
         set_log.argtypes = (c_int, _LogFunction, c_void_p)
+        # Only PANIC, ERR and WARN come up to Python. FluidSynth logs debug
+        # lines inside fluid_synth_noteon (when it steals a voice), and a
+        # Python callback there would sit on the note's path.
         for level in range(len(_LEVELS)):
-            set_log(level, callback, None)
+            set_log(level, callback if level <= _WARN else _LogFunction(), None)
         _installed = (callback, _route_glib())
 
 

@@ -1,0 +1,72 @@
+"""``bench switch_to_synth``: a switch press to FluidSynth's note-on, through the live box.
+
+The box is the real one, built as the service builds it (:class:`appliance.box.Box`
+with the default profile and FluidSynth with the box's soundfont); only the
+GPIO pins are gpiozero's mock pins, the audio driver is
+:class:`appliance.sound.paced.PacedRenderer`, which pulls 64-frame blocks
+every 1.33 ms as ALSA would, and the switches' lock-out is off (see
+:func:`benchmarks.presser.bench_profile`). The measured path is therefore the box's own:
+
+    MockPin.drive_low -> gpiozero Button -> Switch._on_press (builds Pressed)
+    -> EngineLoop.submit (SimpleQueue.put) -> tonic-engine thread wakes
+    -> Engine.handle -> FluidSynth.note_on -> fluid_synth_noteon returns
+"""
+
+from __future__ import annotations
+
+from gpiozero.pins.mock import MockFactory, MockPin
+
+from appliance.box import Box, open_synth
+from appliance.config import BoxConfig
+from appliance.sound.paced import PacedRenderer
+from benchmarks.presser import (
+    PRESSES,
+    WARMUP,
+    TimedSynth,
+    VoiceCounter,
+    bench_profile,
+    drive_presses,
+    progress,
+    switch_ids,
+)
+from benchmarks.stats import Summary, summarize
+
+NAME = "switch_to_synth"
+#: The issue's budget for this path on the 2-core build machine.
+P99_BUDGET_MS = 0.5
+
+
+def run(presses: int = PRESSES, warmup: int = WARMUP) -> Summary:
+    config = BoxConfig()
+    real = open_synth(config)
+    synth = TimedSynth(real)
+    renderer = PacedRenderer(real)
+    voices = VoiceCounter(real)
+    factory = MockFactory()
+    box = Box(config, bench_profile(config), synth, pin_factory=factory)
+    # Audio runs before the first input opens, as on the box, so the engine
+    # never plays into a synth that is not being drained.
+    renderer.start()
+    try:
+        box.start()
+        try:
+            dead = {iid: why for iid, why in box.offline.items() if iid in switch_ids(config)}
+            if dead:
+                raise RuntimeError(f"switches offline on the mock factory: {dead}")
+            if box.offline:
+                # Pads need an I2C bus this machine lacks; the switch path does not.
+                progress(f"  {NAME}: offline, not measured: {', '.join(box.offline)}")
+            pins: list[MockPin] = [factory.pin(pin) for pin in config.switch_pins]
+            progress(f"{NAME}: {warmup} warm-up + {presses} presses on {len(pins)} switches")
+            samples = drive_presses(pins, synth, presses, warmup, label=NAME, observe=voices)
+        finally:
+            box.stop()
+    finally:
+        renderer.stop()
+        real.close()
+        factory.reset()
+    progress(
+        f"  {NAME}: {voices.report()}; renderer {renderer.blocks} blocks, "
+        f"{renderer.late_blocks} late"
+    )
+    return summarize(NAME, samples)
