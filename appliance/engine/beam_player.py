@@ -137,9 +137,7 @@ class BeamPlayer:
             return min(_BEND_MAX, semitones * 8192 / self.bend_range)
         return _CC_NEAR + (_CC_FAR - _CC_NEAR) * position
 
-    def _begin(
-        self, t: float, beam: Beam, distance: float, s: BeamSettings, voice: Voice
-    ) -> None:
+    def _begin(self, t: float, beam: Beam, distance: float, s: BeamSettings, voice: Voice) -> None:
         pitch = s.expression is Expression.PITCH
         if pitch:
             # Wide enough for the top zone's note, and a little room for a key change.
