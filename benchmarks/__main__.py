@@ -1,8 +1,9 @@
 """``python -m benchmarks [name ...]``: run the benchmarks, print one line each.
 
 With no names, runs all of them. stdout carries only the result lines;
-progress goes to stderr. Exits 1 if ``switch_to_synth`` misses its p99
-budget or the idle box uses more than its CPU limit.
+progress goes to stderr. Exits 1 if any input misses its p99 budget
+(0.5 ms for a switch, 1 ms for a pad or a beam) or the idle box uses more
+than its CPU limit.
 """
 
 from __future__ import annotations
@@ -12,11 +13,23 @@ import contextlib
 import sys
 from typing import TextIO
 
-from benchmarks import bare_bridge, idle_cpu, switch_to_synth
+from benchmarks import bare_bridge, beam_to_synth, idle_cpu, pad_to_synth, switch_to_synth
 from benchmarks.machine import LoadWatch
 from benchmarks.presser import PRESSES, WARMUP, progress, wrapper_overhead_ns
 
-ORDER = (switch_to_synth.NAME, bare_bridge.NAME, idle_cpu.NAME)
+ORDER = (
+    switch_to_synth.NAME,
+    bare_bridge.NAME,
+    pad_to_synth.NAME,
+    beam_to_synth.NAME,
+    idle_cpu.NAME,
+)
+#: Each input's p99 budget from the brief: 0.5 ms for a switch, 1 ms for any other.
+BUDGETS_MS = {
+    switch_to_synth.NAME: switch_to_synth.P99_BUDGET_MS,
+    pad_to_synth.NAME: pad_to_synth.P99_BUDGET_MS,
+    beam_to_synth.NAME: beam_to_synth.P99_BUDGET_MS,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,22 +69,29 @@ def _run(names: list[str], presses: int, warmup: int, results: TextIO) -> int:
         )
     for name in names:
         watch = LoadWatch().start()
-        if name == switch_to_synth.NAME:
-            summary = switch_to_synth.run(presses, warmup)
+        if name in BUDGETS_MS:
+            if name == switch_to_synth.NAME:
+                summary = switch_to_synth.run(presses, warmup)
+            elif name == pad_to_synth.NAME:
+                summary = pad_to_synth.run(presses, warmup)
+            else:
+                summary = beam_to_synth.run()
             emit(summary.line())
-            if summary.p99_ms > switch_to_synth.P99_BUDGET_MS:
-                progress(
-                    f"FAIL: {name} p99 {summary.p99_ms:.3f} ms > {switch_to_synth.P99_BUDGET_MS} ms"
-                )
+            if summary.p99_ms > BUDGETS_MS[name]:
+                progress(f"FAIL: {name} p99 {summary.p99_ms:.3f} ms > {BUDGETS_MS[name]} ms")
                 failed = True
         elif name == bare_bridge.NAME:
             emit(bare_bridge.run(presses, warmup).line())
         elif name == idle_cpu.NAME:
             result = idle_cpu.run()
-            emit(result.line())
+            for line in result.lines():
+                emit(line)
             if not result.ok:
-                limit = idle_cpu.LIMIT_PERCENT
-                progress(f"FAIL: idle box used {result.cpu_percent:.3f} % CPU > {limit} %")
+                progress(
+                    f"FAIL: idle box {result.box_percent:.3f} % CPU (limit "
+                    f"{idle_cpu.LIMIT_PERCENT} %), {result.ms_per_ping:.3f} ms per beam ping "
+                    f"(limit {idle_cpu.PING_LIMIT_MS} ms)"
+                )
                 failed = True
         progress(f"  {name}: {watch.report()}")
     return 1 if failed else 0

@@ -7,9 +7,9 @@ GPIO pins are gpiozero's mock pins, the audio driver is
 every 1.33 ms as ALSA would, and the switches' lock-out is off (see
 :func:`benchmarks.presser.bench_profile`). The measured path is therefore the box's own:
 
-    MockPin.drive_low -> gpiozero Button -> Switch._on_press (builds Pressed)
+    MockPin.drive_low -> gpiozero DigitalInputDevice -> Switch._on_press (builds Pressed)
     -> EngineLoop.submit (SimpleQueue.put) -> tonic-engine thread wakes
-    -> Engine.handle -> FluidSynth.note_on -> fluid_synth_noteon returns
+    -> Engine.handle -> AccessFilter -> Voicing -> FluidSynth.note_on returns
 """
 
 from __future__ import annotations
