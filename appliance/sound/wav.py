@@ -10,7 +10,7 @@ from types import TracebackType
 
 import numpy as np
 
-from appliance.atomic import fsync_dir
+from appliance.atomic import file_mode, fsync_dir
 
 
 class WavWriter:
@@ -66,6 +66,7 @@ class WavWriter:
         # Data on disk before the rename, the rename on disk before we return:
         # a pulled plug leaves the old file or the whole new one.
         with self._tmp.open("rb+") as f:
+            os.fchmod(f.fileno(), file_mode(self.path))
             os.fsync(f.fileno())
         os.replace(self._tmp, self.path)
         fsync_dir(self.path.parent)

@@ -373,3 +373,11 @@ def test_save_refuses_a_profile_it_could_not_read_back(tmp_path):
         save_profile(bad, path)
     assert path.read_bytes() == old_bytes
     assert _listing(tmp_path) == ["ann.toml"]
+
+
+def test_a_saved_profile_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / "ann.toml"
+    save_profile(default_profile(), path)
+    path.chmod(0o640)
+    save_profile(default_profile().with_setting("key", "G"), path)
+    assert path.stat().st_mode & 0o777 == 0o640

@@ -114,3 +114,14 @@ def test_commit_flushes_the_data_before_the_rename_and_the_directory_after(tmp_p
     flushed_after = [path for op, path in steps[renamed:] if op == "fsync"]
     assert any(os.path.basename(p).startswith(".take.wav.") for p in flushed_before), steps
     assert str(tmp_path) in flushed_after, steps
+
+
+def test_a_new_wav_gets_the_usual_permissions_not_owner_only(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with WavWriter(tmp_path / "new.wav", 48000) as wav:
+            wav.write(np.zeros(128, dtype=np.int16))
+            path = wav.commit()
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
