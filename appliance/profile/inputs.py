@@ -94,8 +94,21 @@ def _max_note_s() -> Any:
     return setting(30.0, float, "longest a note may sound; 0 = no limit", in_range(0, 3600))
 
 
+class _Timed:
+    """The access timing of an input's settings, in the engine's terms."""
+
+    __slots__ = ()
+    accept_ms: int
+    release_ms: int
+    lockout_ms: int
+
+    @property
+    def access(self) -> Access:
+        return Access(self.accept_ms / 1000, self.release_ms / 1000, self.lockout_ms / 1000)
+
+
 @dataclass(frozen=True, slots=True)
-class SwitchSettings:
+class SwitchSettings(_Timed):
     """One big accessibility switch."""
 
     mode: PlayMode = _mode()
@@ -108,13 +121,9 @@ class SwitchSettings:
     lockout_ms: int = _lockout_ms()
     max_note_s: float = _max_note_s()
 
-    @property
-    def access(self) -> Access:
-        return Access(self.accept_ms / 1000, self.release_ms / 1000, self.lockout_ms / 1000)
-
 
 @dataclass(frozen=True, slots=True)
-class PadSettings:
+class PadSettings(_Timed):
     """One capacitive pad (an MPR121 electrode)."""
 
     mode: PlayMode = _mode()
@@ -134,13 +143,9 @@ class PadSettings:
         6, int, "counts below baseline to stay touched", in_range(0, 254)
     )
 
-    @property
-    def access(self) -> Access:
-        return Access(self.accept_ms / 1000, self.release_ms / 1000, self.lockout_ms / 1000)
-
 
 @dataclass(frozen=True, slots=True)
-class BeamSettings:
+class BeamSettings(_Timed):
     """One ultrasonic beam. Distances in metres from the sensor."""
 
     mode: BeamMode = setting(BeamMode.ZONES, BeamMode, "zones, expression or trigger")
@@ -165,10 +170,6 @@ class BeamSettings:
     release_ms: int = _release_ms()
     lockout_ms: int = _lockout_ms()
     max_note_s: float = _max_note_s()
-
-    @property
-    def access(self) -> Access:
-        return Access(self.accept_ms / 1000, self.release_ms / 1000, self.lockout_ms / 1000)
 
 
 #: The settings type for each kind of input.

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from types import MappingProxyType
 
 from appliance.errors import UnknownInstrumentError
+from appliance.sound.gm_names import ALIASES, GM_TITLES
 
 # Every "unknown instrument" message points at the command that lists them.
 _SEE_LIST = "(see `tonic instruments`)"
@@ -94,156 +93,6 @@ def _canonical(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
-# The GM1 program titles, in program order (index == program). Where GM1's
-# own table is terse or inconsistent ("SynthStrings 1", "Bag pipe") the
-# commonly printed spelling is used; the other spellings are aliases below.
-_GM_TITLES: tuple[str, ...] = (
-    # Piano (1-8)
-    "Acoustic Grand Piano",
-    "Bright Acoustic Piano",
-    "Electric Grand Piano",
-    "Honky-tonk Piano",
-    "Electric Piano 1",
-    "Electric Piano 2",
-    "Harpsichord",
-    "Clavi",
-    # Chromatic percussion (9-16)
-    "Celesta",
-    "Glockenspiel",
-    "Music Box",
-    "Vibraphone",
-    "Marimba",
-    "Xylophone",
-    "Tubular Bells",
-    "Dulcimer",
-    # Organ (17-24)
-    "Drawbar Organ",
-    "Percussive Organ",
-    "Rock Organ",
-    "Church Organ",
-    "Reed Organ",
-    "Accordion",
-    "Harmonica",
-    "Tango Accordion",
-    # Guitar (25-32)
-    "Acoustic Guitar (nylon)",
-    "Acoustic Guitar (steel)",
-    "Electric Guitar (jazz)",
-    "Electric Guitar (clean)",
-    "Electric Guitar (muted)",
-    "Overdriven Guitar",
-    "Distortion Guitar",
-    "Guitar Harmonics",
-    # Bass (33-40)
-    "Acoustic Bass",
-    "Electric Bass (finger)",
-    "Electric Bass (pick)",
-    "Fretless Bass",
-    "Slap Bass 1",
-    "Slap Bass 2",
-    "Synth Bass 1",
-    "Synth Bass 2",
-    # Strings (41-48)
-    "Violin",
-    "Viola",
-    "Cello",
-    "Contrabass",
-    "Tremolo Strings",
-    "Pizzicato Strings",
-    "Orchestral Harp",
-    "Timpani",
-    # Ensemble (49-56)
-    "String Ensemble 1",
-    "String Ensemble 2",
-    "Synth Strings 1",
-    "Synth Strings 2",
-    "Choir Aahs",
-    "Voice Oohs",
-    "Synth Voice",
-    "Orchestra Hit",
-    # Brass (57-64)
-    "Trumpet",
-    "Trombone",
-    "Tuba",
-    "Muted Trumpet",
-    "French Horn",
-    "Brass Section",
-    "Synth Brass 1",
-    "Synth Brass 2",
-    # Reed (65-72)
-    "Soprano Sax",
-    "Alto Sax",
-    "Tenor Sax",
-    "Baritone Sax",
-    "Oboe",
-    "English Horn",
-    "Bassoon",
-    "Clarinet",
-    # Pipe (73-80)
-    "Piccolo",
-    "Flute",
-    "Recorder",
-    "Pan Flute",
-    "Blown Bottle",
-    "Shakuhachi",
-    "Whistle",
-    "Ocarina",
-    # Synth lead (81-88)
-    "Lead 1 (square)",
-    "Lead 2 (sawtooth)",
-    "Lead 3 (calliope)",
-    "Lead 4 (chiff)",
-    "Lead 5 (charang)",
-    "Lead 6 (voice)",
-    "Lead 7 (fifths)",
-    "Lead 8 (bass + lead)",
-    # Synth pad (89-96)
-    "Pad 1 (new age)",
-    "Pad 2 (warm)",
-    "Pad 3 (polysynth)",
-    "Pad 4 (choir)",
-    "Pad 5 (bowed)",
-    "Pad 6 (metallic)",
-    "Pad 7 (halo)",
-    "Pad 8 (sweep)",
-    # Synth effects (97-104)
-    "FX 1 (rain)",
-    "FX 2 (soundtrack)",
-    "FX 3 (crystal)",
-    "FX 4 (atmosphere)",
-    "FX 5 (brightness)",
-    "FX 6 (goblins)",
-    "FX 7 (echoes)",
-    "FX 8 (sci-fi)",
-    # Ethnic (105-112)
-    "Sitar",
-    "Banjo",
-    "Shamisen",
-    "Koto",
-    "Kalimba",
-    "Bagpipe",
-    "Fiddle",
-    "Shanai",
-    # Percussive (113-120)
-    "Tinkle Bell",
-    "Agogo",
-    "Steel Drums",
-    "Woodblock",
-    "Taiko Drum",
-    "Melodic Tom",
-    "Synth Drum",
-    "Reverse Cymbal",
-    # Sound effects (121-128)
-    "Guitar Fret Noise",
-    "Breath Noise",
-    "Seashore",
-    "Bird Tweet",
-    "Telephone Ring",
-    "Helicopter",
-    "Applause",
-    "Gunshot",
-)
-
 # GM groups programs in families of eight, in this order.
 _MELODIC_FAMILIES: tuple[Family, ...] = tuple(f for f in Family if f is not Family.DRUM_KIT)
 
@@ -255,7 +104,7 @@ GM_INSTRUMENTS: tuple[Instrument, ...] = tuple(
         bank=MELODIC_BANK,
         family=_MELODIC_FAMILIES[program // 8],
     )
-    for program, title in enumerate(_GM_TITLES)
+    for program, title in enumerate(GM_TITLES)
 )
 
 # The GS drum kits every GM soundfont we ship with (TimGM6mb, FluidR3_GM,
@@ -278,130 +127,6 @@ DRUM_KITS: tuple[Instrument, ...] = tuple(
         (40, "Brush Kit"),
         (48, "Orchestra Kit"),
     )
-)
-
-# Friendly names a therapist will type. Only names that point at one
-# instrument without argument are here: "pad" or "lead" alone could be any of
-# eight, so they are left to the did-you-mean suggestion. Canonical names are
-# never repeated here; they resolve on their own.
-ALIASES: Mapping[str, str] = MappingProxyType(
-    {
-        # Piano
-        "piano": "acoustic_grand_piano",
-        "grand_piano": "acoustic_grand_piano",
-        "acoustic_piano": "acoustic_grand_piano",
-        "bright_piano": "bright_acoustic_piano",
-        "electric_grand": "electric_grand_piano",
-        "honky_tonk": "honky_tonk_piano",
-        "electric_piano": "electric_piano_1",
-        "clavinet": "clavi",
-        # Chromatic percussion
-        "celeste": "celesta",
-        "glock": "glockenspiel",
-        "vibes": "vibraphone",
-        "bells": "tubular_bells",
-        "chimes": "tubular_bells",
-        "hammered_dulcimer": "dulcimer",
-        # Organ
-        "organ": "church_organ",
-        "pipe_organ": "church_organ",
-        "hammond": "drawbar_organ",
-        # Guitar
-        "guitar": "acoustic_guitar_nylon",
-        "nylon_guitar": "acoustic_guitar_nylon",
-        "classical_guitar": "acoustic_guitar_nylon",
-        "steel_guitar": "acoustic_guitar_steel",
-        "folk_guitar": "acoustic_guitar_steel",
-        "electric_guitar": "electric_guitar_clean",
-        "jazz_guitar": "electric_guitar_jazz",
-        "clean_guitar": "electric_guitar_clean",
-        "muted_guitar": "electric_guitar_muted",
-        # Bass
-        "bass": "acoustic_bass",
-        "upright_bass": "acoustic_bass",
-        "double_bass": "contrabass",
-        "electric_bass": "electric_bass_finger",
-        "fretless": "fretless_bass",
-        "slap_bass": "slap_bass_1",
-        "synth_bass": "synth_bass_1",
-        # Strings and ensemble
-        "harp": "orchestral_harp",
-        "pizzicato": "pizzicato_strings",
-        "strings": "string_ensemble_1",
-        "string_ensemble": "string_ensemble_1",
-        "synthstrings_1": "synth_strings_1",
-        "synthstrings_2": "synth_strings_2",
-        "synth_strings": "synth_strings_1",
-        "choir": "choir_aahs",
-        "aahs": "choir_aahs",
-        "voice": "voice_oohs",
-        "oohs": "voice_oohs",
-        # Brass
-        "horn": "french_horn",
-        "brass": "brass_section",
-        "synthbrass_1": "synth_brass_1",
-        "synthbrass_2": "synth_brass_2",
-        "synth_brass": "synth_brass_1",
-        # Reed
-        "sax": "alto_sax",
-        "saxophone": "alto_sax",
-        "soprano_saxophone": "soprano_sax",
-        "alto_saxophone": "alto_sax",
-        "tenor_saxophone": "tenor_sax",
-        "baritone_saxophone": "baritone_sax",
-        "cor_anglais": "english_horn",
-        # Pipe
-        "panpipes": "pan_flute",
-        "pan_pipes": "pan_flute",
-        "bottle": "blown_bottle",
-        # Synth lead, pad and effects
-        "square_lead": "lead_1_square",
-        "saw_lead": "lead_2_sawtooth",
-        "sawtooth_lead": "lead_2_sawtooth",
-        "calliope": "lead_3_calliope",
-        "new_age_pad": "pad_1_new_age",
-        "warm_pad": "pad_2_warm",
-        "polysynth": "pad_3_polysynth",
-        "choir_pad": "pad_4_choir",
-        "bowed_pad": "pad_5_bowed",
-        "metallic_pad": "pad_6_metallic",
-        "halo_pad": "pad_7_halo",
-        "sweep_pad": "pad_8_sweep",
-        "rain": "fx_1_rain",
-        "soundtrack": "fx_2_soundtrack",
-        "crystal": "fx_3_crystal",
-        "atmosphere": "fx_4_atmosphere",
-        "goblins": "fx_6_goblins",
-        "echoes": "fx_7_echoes",
-        "sci_fi": "fx_8_sci_fi",
-        # Ethnic and percussive
-        "thumb_piano": "kalimba",
-        "mbira": "kalimba",
-        "bag_pipe": "bagpipe",
-        "bagpipes": "bagpipe",
-        "shehnai": "shanai",
-        "steel_drum": "steel_drums",
-        "steel_pan": "steel_drums",
-        "wood_block": "woodblock",
-        "taiko": "taiko_drum",
-        # Sound effects
-        "sea": "seashore",
-        "waves": "seashore",
-        "birds": "bird_tweet",
-        "bird": "bird_tweet",
-        "telephone": "telephone_ring",
-        "phone": "telephone_ring",
-        "clapping": "applause",
-        # Drum kits
-        "drums": "standard_kit",
-        "kit": "standard_kit",
-        "drum_kit": "standard_kit",
-        "tr_808": "tr_808_kit",
-        "brushes": "brush_kit",
-        "electronic_drums": "electronic_kit",
-        "jazz_drums": "jazz_kit",
-        "orchestral_drums": "orchestra_kit",
-    }
 )
 
 
