@@ -19,6 +19,7 @@ from appliance.music import Key, parse_pitch_class, scale_named
 from appliance.profile.fields import from_text, in_range, setting, specs
 from appliance.profile.inputs import (
     BeamSettings,
+    PadSettings,
     PlayMode,
     default_settings,
 )
@@ -89,6 +90,14 @@ def unplayable(profile: Profile) -> list[str]:
     key = Key.parse(profile.key, profile.scale)
     problems = []
     for iid, settings in profile.inputs.items():
+        if isinstance(settings, PadSettings) and (
+            settings.release_threshold >= settings.touch_threshold
+        ):
+            # The chip needs a gap between the two, or a touch flickers on and off.
+            problems.append(
+                f"{iid}: release_threshold ({settings.release_threshold}) must be less than "
+                f"touch_threshold ({settings.touch_threshold})"
+            )
         if isinstance(settings, BeamSettings) and settings.near >= settings.far:
             problems.append(
                 f"{iid}: near ({settings.near} m) must be less than far ({settings.far} m)"

@@ -30,7 +30,7 @@ from appliance.events import (
     parse_input_id,
 )
 from appliance.inputs.simulated import SimulatedHardware
-from appliance.music import midi_to_note
+from appliance.music import Key
 from appliance.profile import Profile
 from appliance.session.render import check_script
 from appliance.session.replay import replay
@@ -139,7 +139,7 @@ def run_demo(
             try:
                 if renderer is not None:
                     renderer.start()
-                account = _Account(stream)
+                account = _Account(stream, profile)
                 _run_session(script, config, profile, synth, account)
             finally:
                 # The audio thread must stop writing before the WAV is kept or discarded.
@@ -227,7 +227,7 @@ def _perform(
             _, number = parse_input_id(event.source)
             hardware.hand_at(number, event.distance)
         elif isinstance(event, SetSetting):
-            account.say(time.monotonic(), "therapist", f"set {event.path}={event.value}")
+            account.therapist_sets(event)
             box.loop.submit(replace(event, t=time.monotonic(), source="therapist"))
     _wait_until(start + end, sound_events, account)
 
@@ -254,8 +254,12 @@ def _wait_until(
 class _Account:
     """Prints what happened, as it happens: which input, which note, which instrument."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, profile: Profile) -> None:
         self.stream = stream
+        # The therapist's view of the key, so notes are spelled as the key
+        # spells them (Bb in G minor, not A#).
+        self.profile = profile
+        self.key = Key.parse(profile.key, profile.scale)
         self.start = 0.0
         self.events: list[SoundEvent] = []
         self.notes_by_input: Counter[str] = Counter()
@@ -271,7 +275,7 @@ class _Account:
             self._instrument[event.channel] = instrument_for(event.instrument).title
         elif event.type is SoundKind.NOTE_ON and event.note is not None:
             self.notes_by_input[event.source] += 1
-            name = midi_to_note(event.note)
+            name = self.key.spell(event.note)
             instrument = self._instrument.get(event.channel, "?")
             self.say(
                 event.t,
@@ -279,7 +283,12 @@ class _Account:
                 f"plays {name:<4} on {instrument} (velocity {event.velocity})",
             )
         elif event.type is SoundKind.NOTE_OFF and event.note is not None:
-            self.say(event.t, event.source, f"stops {midi_to_note(event.note)}")
+            self.say(event.t, event.source, f"stops {self.key.spell(event.note)}")
+
+    def therapist_sets(self, event: SetSetting) -> None:
+        self.say(time.monotonic(), "therapist", f"set {event.path}={event.value}")
+        self.profile = self.profile.with_setting(event.path, event.value)
+        self.key = Key.parse(self.profile.key, self.profile.scale)
 
     def drain(self, sound_events: queue.SimpleQueue[SoundEvent]) -> None:
         while True:

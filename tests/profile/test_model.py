@@ -206,3 +206,20 @@ def test_a_degree_valid_alone_but_above_midi_is_refused(profile):
         profile.with_setting("switch:1.degree", "36")
     lower = profile.with_setting("switch:1.octave", "1").with_setting("switch:1.degree", "15")
     assert lower.settings_for(S1).degree == 15
+
+
+def test_a_pad_release_threshold_must_stay_below_its_touch_threshold(profile):
+    with pytest.raises(ProfileError, match=r"pad:2: release_threshold \(12\) must be less"):
+        profile.with_setting("pad:2.release_threshold", "12")
+    raised = profile.with_setting("pad:2.touch_threshold", "40")
+    assert (
+        raised.with_setting("pad:2.release_threshold", "20")
+        .settings_for(InputId("pad:2"))
+        .release_threshold
+        == 20
+    )
+
+
+def test_a_beam_needs_near_closer_than_far(profile):
+    with pytest.raises(ProfileError, match=r"beam:1: near \(1.5 m\) must be less than far"):
+        profile.with_setting("beam:1.near", "1.5")
