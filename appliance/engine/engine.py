@@ -46,6 +46,13 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[SoundEvent], None]
 
+#: Turning the volume up glides there over this long (the whole 0..1 range),
+#: in steps of VOLUME_STEP_S, so no change of setting is ever a sudden jump
+#: in loudness. Turning it down is immediate.
+VOLUME_RAMP_S = 0.5
+VOLUME_STEP_S = 0.02
+_VOLUME_TIMER = "box/volume"
+
 
 class Engine:
     def __init__(
@@ -135,7 +142,8 @@ class Engine:
         for player in self._beams.values():
             player.filter.clear()
             player.zone = player.base_note = player.glide = None
-        self._deadlines.clear()
+        # Every timer goes but the volume's ramp, which the silence does not change.
+        self._deadlines = {k: v for k, v in self._deadlines.items() if k == _VOLUME_TIMER}
 
     def status(self) -> EngineStatus:
         """A snapshot; call it on the owner thread (the loop offers a safe way)."""
@@ -255,6 +263,9 @@ class Engine:
     # -- timers ----------------------------------------------------------------------
 
     def _timer(self, source: str, what: str, t: float) -> None:
+        if f"{source}/{what}" == _VOLUME_TIMER:
+            self._volume_step(t)
+            return
         settings = self.profile.settings_for(source)
         if what == "access":
             f = self._filters[source]
@@ -277,6 +288,14 @@ class Engine:
                 self._beam_moved(source, settings, player, t)
             self._set_deadline(f"{source}/beam", player.deadline)
 
+    def _volume_step(self, t: float) -> None:
+        target = self.profile.volume
+        step = VOLUME_STEP_S / VOLUME_RAMP_S
+        volume = min(target, self.voicing.volume + step)
+        self.voicing.set_volume(volume)
+        if volume < target:
+            self._set_deadline(_VOLUME_TIMER, t + VOLUME_STEP_S)
+
     def _set_deadline(self, key: str, when: float | None) -> None:
         if when is None:
             self._deadlines.pop(key, None)
@@ -291,6 +310,8 @@ class Engine:
             self._require_input(target)
         old = self.profile
         self.voicing.apply(old.with_setting(event.path, event.value))
+        if self.profile.volume > self.voicing.volume:
+            self._set_deadline(_VOLUME_TIMER, event.t + VOLUME_STEP_S)
         for listener in self.profile_listeners:
             listener(old, self.profile)
         if field == "mode":  # the old mode's notes would otherwise never be released

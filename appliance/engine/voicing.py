@@ -44,6 +44,7 @@ class Voicing:
         self.now = 0.0  # the time of what the engine is doing now
         self._voices = Voices()
         self._channels = ChannelMap(self._assign)
+        self.volume = profile.volume  # what the synth has now; rises toward the profile's
         self.gain = synth.set_volume(profile.volume)
         self._prepare_channels()
 
@@ -51,11 +52,14 @@ class Voicing:
 
     def apply(self, profile: Profile) -> None:
         key = Key.parse(profile.key, profile.scale)
-        old = self.profile
         self.profile, self.key = profile, key
-        if profile.volume != old.volume:
-            self.gain = self.synth.set_volume(profile.volume)
+        if profile.volume < self.volume:
+            self.set_volume(profile.volume)  # quieter at once; louder is the engine's ramp
         self._prepare_channels()
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = volume
+        self.gain = self.synth.set_volume(volume)
 
     def _prepare_channels(self) -> None:
         """Program every input's instrument now, not on its first press, so

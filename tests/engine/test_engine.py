@@ -554,6 +554,7 @@ def test_nan_volume_never_reaches_the_synth():
 
 def test_full_volume_set_live_reaches_exactly_the_ceiling(rig):
     rig.set("volume", "1")
+    rig.engine.tick(rig.t + 1.0)  # the ramp up has finished
     assert rig.synth.gain == pytest.approx(rig.synth.gain_ceiling)
     rig.set("volume", "0")
     assert rig.synth.gain == 0.0
@@ -619,3 +620,31 @@ def test_a_busy_session_leaves_every_note_stopped():
     assert rig.engine.status().notes_sounding == 0
     assert_balanced(rig.synth.calls)
     assert PlayMode(rig.engine.status().inputs[2].mode) is PlayMode.LATCH
+
+
+def test_turning_the_volume_up_glides_and_turning_it_down_is_at_once(rig):
+    ceiling = rig.synth.gain_ceiling
+    start = rig.synth.gain  # volume 0.6
+    rig.send(SetSetting(1.0, "volume", "1"))
+    assert rig.synth.gain == pytest.approx(start)  # no jump
+    gains = []
+    t = 1.0
+    while rig.engine.next_deadline() is not None:
+        t = rig.engine.next_deadline()
+        rig.engine.tick(t)
+        gains.append(rig.synth.gain)
+    assert gains == sorted(gains) and len(gains) >= 10  # small steps, always rising
+    assert max(b - a for a, b in zip([start, *gains], gains, strict=False)) <= 0.05 * ceiling
+    assert gains[-1] == pytest.approx(ceiling)
+    assert t - 1.0 == pytest.approx(0.4 * 0.5, abs=0.03)  # 0.6 -> 1.0 of a 0.5 s full ramp
+    rig.send(SetSetting(t + 1.0, "volume", "0.2"))
+    assert rig.synth.gain == pytest.approx(0.2 * ceiling)  # quieter immediately
+    assert rig.engine.next_deadline() is None
+
+
+def test_panic_does_not_stop_a_volume_ramp_half_way(rig):
+    rig.send(SetSetting(1.0, "volume", "1"))
+    rig.engine.tick(1.1)
+    rig.send(Panic(1.1))
+    rig.engine.tick(3.0)
+    assert rig.synth.gain == pytest.approx(rig.synth.gain_ceiling)
