@@ -27,7 +27,7 @@ $(STAMPS)/apt:
 	if [ -n "$$missing" ]; then \
 		echo "Installing system packages:" $$missing; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@$(PYTHON) -m venv --help >/dev/null
 	@[ -d $(VENV) ] || $(PYTHON) -m venv $(VENV)
