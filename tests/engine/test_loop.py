@@ -113,8 +113,9 @@ def test_events_from_many_threads_are_all_handled(loop, watcher):
 
 
 def test_status_from_another_thread(loop):
-    loop.submit(SetSetting(0.0, "key", "G"))
-    loop.submit(Pressed(0.1, InputId("switch:2")))
+    # Live events carry monotonic times: the loop runs timers (max_note_s) on that clock.
+    loop.submit(SetSetting(time.monotonic(), "key", "G"))
+    loop.submit(Pressed(time.monotonic(), InputId("switch:2")))
     status = _from_another_thread(loop.status)
     assert isinstance(status, EngineStatus)
     # The queue is in order: the status call sees both earlier events.
@@ -140,10 +141,10 @@ def test_stop_releases_held_notes_and_ends_the_thread(synth, watcher):
     loop = EngineLoop(engine)
     loop.start()
     owner = loop.call(threading.current_thread)
-    loop.submit(SetSetting(0.0, "switch:3.mode", "latch"))
-    loop.submit(Pressed(0.1, InputId("switch:1")))
-    loop.submit(Pressed(0.2, InputId("switch:3")))
-    loop.submit(Released(0.3, InputId("switch:3")))  # latched
+    loop.submit(SetSetting(time.monotonic(), "switch:3.mode", "latch"))
+    loop.submit(Pressed(time.monotonic(), InputId("switch:1")))
+    loop.submit(Pressed(time.monotonic(), InputId("switch:3")))
+    loop.submit(Released(time.monotonic(), InputId("switch:3")))  # latched
     assert watcher.wait_for(SoundKind.NOTE_ON, 2)
     loop.stop()
     assert not owner.is_alive()
