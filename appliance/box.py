@@ -101,7 +101,7 @@ class Box:
                 switch = Switch(number, pin, self.loop.submit, pin_factory=self.pin_factory)
             except GPIOZeroError as e:
                 # One dead jack must not stop the others from playing.
-                self._offline(input_id(InputKind.SWITCH, number), f"GPIO{pin}: {e}")
+                self._offline([input_id(InputKind.SWITCH, number)], f"GPIO{pin}: {e}")
                 continue
             self.switches.append(switch)
 
@@ -112,8 +112,7 @@ class Box:
         try:
             bus = self.i2c if self.i2c is not None else open_i2c()
         except OSError as e:
-            for iid in ids:
-                self._offline(iid, f"pads: {e}")
+            self._offline(ids, f"pads: {e}")
             return
         self.pads = PadBoard(
             bus,
@@ -133,15 +132,19 @@ class Box:
         try:
             self.beams = BeamScanner(pins, self.loop.submit, pin_factory=self.pin_factory)
         except (GPIOZeroError, ValueError) as e:
-            for n in range(1, len(pins) + 1):
-                self._offline(input_id(InputKind.BEAM, n), f"beam pins: {e}")
+            beams = [input_id(InputKind.BEAM, n) for n in range(1, len(pins) + 1)]
+            self._offline(beams, f"beam pins: {e}")
             return
         self.beams.start()
 
-    def _offline(self, iid: InputId, reason: str) -> None:
-        self.offline[iid] = reason
-        self.loop.submit(InputOffline(time.monotonic(), iid, reason))
-        log.warning("%s is offline: %s", iid, reason)
+    def _offline(self, iids: list[InputId], reason: str) -> None:
+        """Mark inputs that could not be opened; one log line for the lot."""
+        t = time.monotonic()
+        for iid in iids:
+            self.offline[iid] = reason
+            self.loop.submit(InputOffline(t, iid, reason))
+        names = iids[0] if len(iids) == 1 else f"{iids[0]}..{iids[-1]}"
+        log.warning("%s offline: %s", names, reason)
 
     def _profile_changed(self, old: Profile, new: Profile) -> None:
         """Runs on the owner thread: push pad thresholds the therapist changed."""
