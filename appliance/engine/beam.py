@@ -129,6 +129,8 @@ class Beam:
         """
         if distance is None:
             return None
+        if current is not None and not 0 <= current < self.zones:
+            current = None  # the zones were changed under the hand: start afresh
         h = self.hysteresis if current is not None else 0.0
         if distance > self.far + h:
             return None

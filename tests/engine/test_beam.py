@@ -338,3 +338,10 @@ def test_a_jittering_sweep_still_visits_each_zone_once(zones):
         out += [d, d - 0.005]
         d += 0.01
     assert _sweep(beam, out) == [*range(zones), None]
+
+
+def test_a_zone_from_before_the_zones_changed_is_not_kept():
+    # The therapist cut 8 zones to 3 while the hand sat in zone 6.
+    three = Beam(0.15, 1.0, 3, 0.02)
+    assert three.zone_for(0.93, current=6) == 2
+    assert three.zone_for(0.2, current=6) == 0
