@@ -21,7 +21,7 @@ from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
 from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
-from appliance.events import Pressed, Released, SetSetting, SoundEvent
+from appliance.events import BeamReading, Pressed, Released, SetSetting, SoundEvent
 from appliance.profile import Profile
 from appliance.session.script import Script
 from appliance.sound.fluid import FluidSynth
@@ -59,7 +59,7 @@ def check_script(script: Script, profile: Profile, config: BoxConfig, origin: st
                 target, dot, _ = event.path.partition(".")
                 if dot and target not in inputs:
                     raise ProfileError(f"this box has no input '{target}'")
-            elif isinstance(event, Pressed | Released) and event.source not in inputs:
+            elif isinstance(event, Pressed | Released | BeamReading) and event.source not in inputs:
                 have = ", ".join(sorted(inputs))
                 raise ProfileError(f"this box has no input '{event.source}' (have: {have})")
         except ProfileError as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from audio_analysis import rms
 
+from appliance.errors import ScriptError
 from appliance.music import Key
 
 KEY = Key.parse("C", "major_pentatonic")
@@ -208,3 +209,8 @@ def test_beam_trigger_mode_plays_when_the_hand_crosses_the_line(render):
     # Pulling back: still on at 0.31 and 0.315 (within the 2 cm hysteresis), off at 0.36.
     back_start = 0.5 + (len(approach) + 8) * PING
     assert [e["t"] for e in offs] == [pytest.approx(back_start + 3 * PING)]
+
+
+def test_a_beam_the_box_does_not_have_is_refused_with_its_line(render):
+    with pytest.raises(ScriptError, match=r"line 2: this box has no input 'beam:2'"):
+        render("0.0 beam:1 distance 0.4\n0.5 beam:2 distance 0.4\n1.0 end\n")
