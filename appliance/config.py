@@ -122,7 +122,7 @@ def _from_dict(data: dict[str, Any], origin: str) -> BoxConfig:
         types = _TYPES.get(name)
         if types is None:
             raise ConfigError(f"{origin}: unknown setting '{name}' (valid: {', '.join(_TYPES)})")
-        if isinstance(value, bool) or not isinstance(value, types):
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             raise ConfigError(f"{origin}: {name}: wrong type {type(value).__name__}")
         if name == "switch_pins":
             if not all(type(p) is int for p in value):
@@ -131,7 +131,11 @@ def _from_dict(data: dict[str, Any], origin: str) -> BoxConfig:
         elif name == "audio":
             value = _audio(value, origin)
         elif name == "pads":
-            value = _table(PadWiring, value, origin, "pads") if value is not False else None
+            # pads = false: no pad board; pads = true: the default wiring.
+            if isinstance(value, bool):
+                value = PadWiring() if value else None
+            else:
+                value = _table(PadWiring, value, origin, "pads")
         elif name == "beams":
             value = tuple(_table(BeamWiring, b, origin, "beams") for b in value)
         kwargs[name] = value
