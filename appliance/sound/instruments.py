@@ -16,6 +16,7 @@ the off-by-one between them is the classic GM mistake.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -170,6 +171,9 @@ _NUMBER = re.compile(r"[+-]?\d+")
 _DRUMS_PROGRAM = re.compile(r"drums\s*:\s*(\S*)", re.IGNORECASE)
 
 
+# Cached: the engine resolves an input's instrument name on every press, and
+# a profile names only a handful, so each is parsed once.
+@functools.lru_cache(maxsize=512, typed=True)
 def instrument_for(spec: str | int) -> Instrument:
     """Resolve what a therapist typed into an :class:`Instrument`.
 
