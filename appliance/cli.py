@@ -97,7 +97,8 @@ def _render(args: argparse.Namespace) -> int:
         origin=str(args.script),
     )
     notes = sum(1 for e in result.events if e.type == "note_on")
-    print(f"wrote {result.wav}: {result.seconds:.2f} s, {notes} notes, peak {result.peak:.2f}")
+    played = f"{notes} note" if notes == 1 else f"{notes} notes"
+    print(f"wrote {result.wav}: {result.seconds:.2f} s, {played}, peak {result.peak:.2f}")
     return 0
 
 
