@@ -108,8 +108,8 @@ class _Timed:
 
 
 @dataclass(frozen=True, slots=True)
-class SwitchSettings(_Timed):
-    """One big accessibility switch."""
+class ContactSettings(_Timed):
+    """What every contact input has: a switch or a pad is pressed and released."""
 
     mode: PlayMode = _mode()
     instrument: str = setting("marimba", str, "General MIDI name or number", _instrument)
@@ -123,18 +123,15 @@ class SwitchSettings(_Timed):
 
 
 @dataclass(frozen=True, slots=True)
-class PadSettings(_Timed):
+class SwitchSettings(ContactSettings):
+    """One big accessibility switch."""
+
+
+@dataclass(frozen=True, slots=True)
+class PadSettings(ContactSettings):
     """One capacitive pad (an MPR121 electrode)."""
 
-    mode: PlayMode = _mode()
     instrument: str = setting("kalimba", str, "General MIDI name or number", _instrument)
-    degree: int = _degree()
-    octave: int = _octave()
-    velocity: int = _velocity()
-    accept_ms: int = _accept_ms()
-    release_ms: int = _release_ms()
-    lockout_ms: int = _lockout_ms()
-    max_note_s: float = _max_note_s()
     # The MPR121's own comparison of filtered data against its baseline.
     # Lower touch thresholds suit weak contact (a light finger, a foot through
     # a sock); higher ones suit large conductive objects (fruit, foil panels).
