@@ -69,6 +69,7 @@ class Voicing:
         self._channels.retain({i.name for i in instruments}, self._voices.busy_channels())
         for instrument in instruments:
             self._channels.channel_for(instrument)
+        self.synth.instruments_ready()
 
     def instrument_of(self, iid: str) -> Instrument:
         return instrument_for(self.profile.settings_for(InputId(iid)).instrument)

@@ -139,6 +139,11 @@ class FluidSynth(Synth):
         # -1 is FluidSynth's "every channel".
         self._fs.all_notes_off(-1 if channel is None else channel)
 
+    def instruments_ready(self) -> None:
+        # The level probe holds a second copy of the soundfont (148 MB for
+        # FluidR3); a Pi should not carry it between profile changes.
+        self._trims.close()
+
     def _apply_gain(self, gain: float) -> None:
         # At a gain of exactly 0 FluidSynth kills voices as inaudible, and a
         # latched note would not come back with the volume; -100 dB keeps it alive.

@@ -98,6 +98,12 @@ class Synth(ABC):
     def clamp_velocity(self, velocity: int) -> int:
         return min(max(int(velocity), 1), self.max_velocity)
 
+    def instruments_ready(self) -> None:  # noqa: B027 - an optional hook
+        """Every instrument needed for now is selected: free any set-up helpers.
+
+        Most synths have none; FluidSynth drops its level probe here.
+        """
+
     def close(self) -> None:
         """Silence everything and release the synth's resources."""
         self.state = SynthState.CLOSED

@@ -70,3 +70,16 @@ def _reference_ratio() -> float:
         return chord_peak(synth, "string_ensemble_1") / chord_peak(synth, "marimba")
     finally:
         synth.close()
+
+
+def test_the_level_probe_is_dropped_once_the_instruments_are_ready():
+    synth = FluidSynth(TIMGM)
+    try:
+        synth.select_instrument(Channel(0), instrument_for("pad_3_polysynth"))
+        synth.instruments_ready()
+        assert synth._trims._probe is None  # its copy of the soundfont is freed
+        # A later instrument is still levelled: the probe comes back on demand.
+        synth.select_instrument(Channel(1), instrument_for("string_ensemble_2"))
+        assert synth._fs.get_cc(1, 7) <= 127
+    finally:
+        synth.close()
