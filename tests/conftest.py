@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+
+# CI runs with $CI set, and libraries change behaviour under it (pyfluidsynth
+# prints where it found the library). Set it here, before anything imports
+# them, so a run on a developer's machine meets what CI meets.
+os.environ.setdefault("CI", "true")
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -272,6 +272,17 @@ def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_stdout_stays_clean_on_a_ci_machine(tmp_path):
+    # pyfluidsynth announces where it found the library when $CI is set;
+    # that line must not land in output that other tools read.
+    proc = subprocess.run(
+        [str(TONIC), "scales"], cwd=tmp_path, env={**_env(), "CI": "true"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines() == list(scale_names())
+
+
 def test_the_tonic_command_lists_scales(tmp_path):
     assert TONIC.exists(), f"{TONIC} is not installed"
     proc = run(TONIC, "scales", cwd=tmp_path)

@@ -12,11 +12,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import fluidsynth
 import numpy as np
 
 from appliance.errors import AudioUnavailable, SoundfontError
 from appliance.sound import alsa_log, fluid_log
+from appliance.sound.binding import fluidsynth
 from appliance.sound.instruments import Instrument
 from appliance.sound.levels import LevelTrims
 from appliance.sound.soundfont import check_soundfont

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from ctypes import CFUNCTYPE, c_char_p, c_int, c_void_p
 
-import fluidsynth
+from appliance.sound.binding import fluidsynth
 
 log = logging.getLogger("appliance.sound.fluidsynth")
 

@@ -16,10 +16,10 @@ import math
 import threading
 from pathlib import Path
 
-import fluidsynth
 import numpy as np
 
 from appliance.sound import fluid_log
+from appliance.sound.binding import fluidsynth
 from appliance.sound.instruments import Instrument
 
 #: The peak a four-note chord at full velocity may reach at :data:`REFERENCE_GAIN`
