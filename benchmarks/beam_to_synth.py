@@ -22,13 +22,12 @@ from __future__ import annotations
 import time
 from queue import Empty, SimpleQueue
 
-from appliance.box import Box, open_synth
+from appliance.box import Box
 from appliance.config import BoxConfig
 from appliance.events import BeamReading, Event
 from appliance.inputs.simulated import SimulatedHardware
 from appliance.profile import default_profile
-from appliance.sound.paced import PacedRenderer
-from benchmarks.presser import STUCK_S, TimedSynth, progress
+from benchmarks.presser import STUCK_S, TimedSynth, progress, rendering_synth
 from benchmarks.stats import Summary, summarize
 
 NAME = "beam_to_synth"
@@ -52,30 +51,24 @@ def run(readings: int = READINGS, warmup: int = WARMUP) -> Summary:
     _same_clock()
     config = BoxConfig()
     hardware = SimulatedHardware(config)
-    real = open_synth(config)
-    synth = TimedSynth(real)
-    renderer = PacedRenderer(real)
-    box = Box(config, default_profile(), synth, pin_factory=hardware.factory, i2c=hardware.i2c)
     stamps: SimpleQueue[float] = SimpleQueue()
-    submit = box.loop.submit
-
-    def submit_and_note(event: Event) -> None:
-        # The scanner hands its readings here; the stamp was made at the echo.
-        submit(event)
-        if type(event) is BeamReading and event.distance is not None:
-            stamps.put(event.t)
-
-    box.loop.submit = submit_and_note  # type: ignore[method-assign]
-    renderer.start()
     try:
-        box.start()
-        try:
-            samples = _drive(hardware, stamps, synth, readings, warmup)
-        finally:
-            box.stop()
+        with rendering_synth(config, NAME) as (_, synth, _):
+            box = Box(
+                config, default_profile(), synth, pin_factory=hardware.factory, i2c=hardware.i2c
+            )
+            submit = box.loop.submit
+
+            def submit_and_note(event: Event) -> None:
+                # The scanner hands its readings here; the stamp was made at the echo.
+                submit(event)
+                if type(event) is BeamReading and event.distance is not None:
+                    stamps.put(event.t)
+
+            box.loop.submit = submit_and_note  # type: ignore[method-assign]
+            with box:
+                samples = _drive(hardware, stamps, synth, readings, warmup)
     finally:
-        renderer.stop()
-        real.close()
         hardware.close()
     return summarize(NAME, samples)
 

@@ -24,12 +24,11 @@ import time
 from queue import Empty, SimpleQueue
 from time import perf_counter
 
-from appliance.box import Box, open_synth
+from appliance.box import Box
 from appliance.config import PAD_COUNT, BoxConfig
 from appliance.inputs.simulated import SimulatedHardware
 from appliance.profile import Profile, default_profile
-from appliance.sound.paced import PacedRenderer
-from benchmarks.presser import GAP_S, STUCK_S, TimedSynth, progress
+from benchmarks.presser import GAP_S, STUCK_S, TimedSynth, progress, rendering_synth
 from benchmarks.stats import Summary, summarize
 
 NAME = "pad_to_synth"
@@ -65,23 +64,15 @@ def run(touches: int = TOUCHES, warmup: int = WARMUP) -> Summary:
             irq.drive_high()
 
     chip.on_irq = irq_line
-    real = open_synth(config)
-    synth = TimedSynth(real)
-    renderer = PacedRenderer(real)
-    box = Box(config, pad_profile(), synth, pin_factory=hardware.factory, i2c=chip)
-    renderer.start()
-    samples: list[float] = []
     try:
-        box.start()
-        try:
+        with (
+            rendering_synth(config, NAME) as (_, synth, _),
+            Box(config, pad_profile(), synth, pin_factory=hardware.factory, i2c=chip) as box,
+        ):
             if box.pads is None or not box.pads.online:
                 raise RuntimeError(f"{NAME}: the emulated pad board is not online")
             samples = _drive(chip, edges, synth, touches, warmup)
-        finally:
-            box.stop()
     finally:
-        renderer.stop()
-        real.close()
         hardware.close()
     return summarize(NAME, samples)
 

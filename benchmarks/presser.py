@@ -21,17 +21,20 @@ from __future__ import annotations
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from queue import Empty, SimpleQueue
 from time import perf_counter
 
 from gpiozero.pins.mock import MockPin
 
+from appliance.box import open_synth
 from appliance.config import BoxConfig
 from appliance.events import InputId, InputKind, input_id
 from appliance.profile import Profile, default_profile
 from appliance.sound.fluid import FluidSynth
 from appliance.sound.instruments import Instrument
+from appliance.sound.paced import PacedRenderer
 from appliance.sound.synth import Channel, Synth, SynthState
 
 #: Presses measured per latency benchmark (the issue asks for at least 10,000).
@@ -51,6 +54,27 @@ STUCK_S = 2.0
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def rendering_synth(
+    config: BoxConfig, name: str
+) -> Iterator[tuple[FluidSynth, TimedSynth, PacedRenderer]]:
+    """The box's FluidSynth, timed, with a paced renderer draining it.
+
+    Audio runs before the first input opens, as on the box, so nothing plays
+    into a synth that is not being drained; the measurement is taken while the
+    synth renders. On the way out the renderer's block count is reported.
+    """
+    real = open_synth(config)
+    renderer = PacedRenderer(real)
+    renderer.start()
+    try:
+        yield real, TimedSynth(real), renderer
+    finally:
+        renderer.stop()
+        real.close()
+    progress(f"  {name}: renderer {renderer.blocks} blocks, {renderer.late_blocks} late")
 
 
 def switch_ids(config: BoxConfig) -> list[InputId]:

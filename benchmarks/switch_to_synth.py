@@ -16,17 +16,16 @@ from __future__ import annotations
 
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from appliance.box import Box, open_synth
+from appliance.box import Box
 from appliance.config import BoxConfig
-from appliance.sound.paced import PacedRenderer
 from benchmarks.presser import (
     PRESSES,
     WARMUP,
-    TimedSynth,
     VoiceCounter,
     bench_profile,
     drive_presses,
     progress,
+    rendering_synth,
     switch_ids,
 )
 from benchmarks.stats import Summary, summarize
@@ -38,35 +37,21 @@ P99_BUDGET_MS = 0.5
 
 def run(presses: int = PRESSES, warmup: int = WARMUP) -> Summary:
     config = BoxConfig()
-    real = open_synth(config)
-    synth = TimedSynth(real)
-    renderer = PacedRenderer(real)
-    voices = VoiceCounter(real)
     factory = MockFactory()
-    box = Box(config, bench_profile(config), synth, pin_factory=factory)
-    # Audio runs before the first input opens, as on the box, so the engine
-    # never plays into a synth that is not being drained.
-    renderer.start()
     try:
-        box.start()
-        try:
-            dead = {iid: why for iid, why in box.offline.items() if iid in switch_ids(config)}
-            if dead:
-                raise RuntimeError(f"switches offline on the mock factory: {dead}")
-            if box.offline:
-                # Pads need an I2C bus this machine lacks; the switch path does not.
-                progress(f"  {NAME}: offline, not measured: {', '.join(box.offline)}")
-            pins: list[MockPin] = [factory.pin(pin) for pin in config.switch_pins]
-            progress(f"{NAME}: {warmup} warm-up + {presses} presses on {len(pins)} switches")
-            samples = drive_presses(pins, synth, presses, warmup, label=NAME, observe=voices)
-        finally:
-            box.stop()
+        with rendering_synth(config, NAME) as (real, synth, _):
+            voices = VoiceCounter(real)
+            with Box(config, bench_profile(config), synth, pin_factory=factory) as box:
+                dead = {iid: why for iid, why in box.offline.items() if iid in switch_ids(config)}
+                if dead:
+                    raise RuntimeError(f"switches offline on the mock factory: {dead}")
+                if box.offline:
+                    # Pads need an I2C bus this machine lacks; the switch path does not.
+                    progress(f"  {NAME}: offline, not measured: {', '.join(box.offline)}")
+                pins: list[MockPin] = [factory.pin(pin) for pin in config.switch_pins]
+                progress(f"{NAME}: {warmup} warm-up + {presses} presses on {len(pins)} switches")
+                samples = drive_presses(pins, synth, presses, warmup, label=NAME, observe=voices)
     finally:
-        renderer.stop()
-        real.close()
         factory.reset()
-    progress(
-        f"  {NAME}: {voices.report()}; renderer {renderer.blocks} blocks, "
-        f"{renderer.late_blocks} late"
-    )
+    progress(f"  {NAME}: {voices.report()}")
     return summarize(NAME, samples)
