@@ -14,15 +14,7 @@ from appliance.inputs.mpr121_emulator import (
     RELEASE_THRESHOLD,
     TOUCH_THRESHOLD,
     UNTOUCHED_COUNTS,
-    MPR121Emulator,
 )
-
-
-@pytest.fixture
-def chip():
-    emulator = MPR121Emulator()
-    yield emulator
-    emulator.close()
 
 
 @pytest.fixture

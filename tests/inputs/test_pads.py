@@ -15,7 +15,7 @@ from appliance.events import (
     Pressed,
     Released,
 )
-from appliance.inputs.mpr121_emulator import RELEASE_THRESHOLD, TOUCH_THRESHOLD, MPR121Emulator
+from appliance.inputs.mpr121_emulator import RELEASE_THRESHOLD, TOUCH_THRESHOLD
 from appliance.inputs.pads import PadBoard, PadSettingError
 from appliance.inputs.switch import Switch
 
@@ -48,13 +48,6 @@ class Events:
 
 def kinds(events: list[Event]) -> list[tuple[str, str]]:
     return [(type(e).__name__, e.source) for e in events]  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def chip():
-    emulator = MPR121Emulator()
-    yield emulator
-    emulator.close()
 
 
 @pytest.fixture
