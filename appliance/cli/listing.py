@@ -1,0 +1,30 @@
+"""``tonic scales`` and ``tonic instruments``: the names a profile may use."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from appliance.music import scale_names
+
+
+def add(commands: Any) -> None:
+    scales = commands.add_parser("scales", help="list the scale names, one per line")
+    scales.set_defaults(run=scales_run)
+    instruments = commands.add_parser("instruments", help="list the General MIDI instruments")
+    instruments.set_defaults(run=instruments_run)
+
+
+def scales_run(args: argparse.Namespace) -> int:
+    for name in scale_names():
+        print(name)
+    return 0
+
+
+def instruments_run(args: argparse.Namespace) -> int:
+    from appliance.sound.instruments import all_instruments
+
+    for inst in all_instruments():
+        where = f"drums:{inst.program}" if inst.is_drums else f"{inst.number:>3}"
+        print(f"{where:>9}  {inst.name}")
+    return 0
