@@ -6,11 +6,16 @@ Hardware callbacks (gpiozero's, later the MPR121's and MIDI's) call
 microseconds. One thread takes events off the queue and hands them to the
 engine. It sleeps in ``get()`` when there is nothing to do, waking only for
 an event or the engine's next timer, so an idle box uses no CPU.
+
+The service asks for the owner thread to run under ``SCHED_FIFO`` (see
+:data:`REALTIME_PRIORITY`), so a busy UI or a logging burst cannot delay a
+press; tests and ``tonic render`` do not ask.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -26,6 +31,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: The owner thread's SCHED_FIFO priority (1..99). Modest on purpose: above
+#: every normal thread (the UI, logging, the beams' and pads' threads), but
+#: below the kernel's threaded IRQ handlers (50) and the audio driver's
+#: thread (FluidSynth's ALSA thread, and JACK's, ask for 60 and up), which
+#: must never wait for the engine.
+REALTIME_PRIORITY = 20
+
 
 class _Call:
     """Run a function on the owner thread (status snapshots, orderly stop)."""
@@ -38,9 +50,17 @@ class _Call:
 
 
 class EngineLoop:
-    def __init__(self, engine: Engine, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        realtime: bool = False,
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        #: Ask for SCHED_FIFO at REALTIME_PRIORITY when the thread starts.
+        self.realtime = realtime
         self._queue: queue.SimpleQueue[Event | _Call | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
@@ -78,6 +98,8 @@ class EngineLoop:
         return self.call(self.engine.status)
 
     def _run(self) -> None:
+        if self.realtime:
+            _ask_for_realtime()
         engine, get, clock = self.engine, self._queue.get, self.clock
         while True:
             deadline = engine.next_deadline()
@@ -96,3 +118,17 @@ class EngineLoop:
                     item.future.set_exception(e)
                 continue
             engine.handle(item)
+
+
+def _ask_for_realtime() -> None:
+    """SCHED_FIFO for the calling thread (on Linux, pid 0 means this thread only).
+
+    Refused without CAP_SYS_NICE or a ``LimitRTPRIO``: one line, and the box
+    plays on at normal priority.
+    """
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
+    except (OSError, AttributeError) as e:  # AttributeError: no SCHED_FIFO on this OS
+        log.warning("engine: real-time priority refused (%s); playing at normal priority", e)
+    else:
+        log.info("engine: running at real-time priority %d (SCHED_FIFO)", REALTIME_PRIORITY)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -10,6 +12,7 @@ import pytest
 
 from appliance.config import BoxConfig
 from appliance.engine import Engine, EngineLoop, EngineStatus
+from appliance.engine.loop import REALTIME_PRIORITY
 from appliance.events import InputId, Pressed, Released, SetSetting, SoundEvent, SoundKind
 from appliance.profile import default_profile
 from appliance.sound.fake import FakeSynth
@@ -172,3 +175,59 @@ def test_idle_loop_sleeps_instead_of_polling(loop):
     assert used < 0.05, f"the idle engine thread used {used:.3f} s of CPU in 0.5 s"
     # And it is still responsive after sleeping.
     assert loop.status().events_handled == 0
+
+
+# --- real-time priority ------------------------------------------------------------------
+
+
+def _scheduler_of_owner(loop: EngineLoop) -> int:
+    return loop.call(lambda: os.sched_getscheduler(0))
+
+
+def test_the_owner_thread_keeps_normal_priority_unless_asked(loop):
+    assert _scheduler_of_owner(loop) == os.SCHED_OTHER
+
+
+def test_asked_for_it_the_owner_thread_runs_fifo_or_says_once_why_not(synth, caplog):
+    loop = EngineLoop(Engine(synth, default_profile(), BoxConfig().input_ids()), realtime=True)
+    caplog.set_level(logging.INFO, logger="appliance.engine.loop")
+    loop.start()
+    try:
+        policy = _scheduler_of_owner(loop)
+        param = loop.call(lambda: os.sched_getparam(0))
+    finally:
+        loop.stop()
+    lines = [r.getMessage() for r in caplog.records if r.name == "appliance.engine.loop"]
+    assert len(lines) == 1, lines
+    if policy == os.SCHED_FIFO:  # root, or a LimitRTPRIO: granted to this thread only
+        assert param.sched_priority == REALTIME_PRIORITY
+        assert lines == [f"engine: running at real-time priority {REALTIME_PRIORITY} (SCHED_FIFO)"]
+        assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the test's own thread is untouched
+    else:
+        assert lines[0].startswith("engine: real-time priority refused")
+
+
+def test_a_refused_request_is_one_warning_and_the_loop_plays_on(
+    synth, watcher, caplog, monkeypatch
+):
+    def refuse(pid: int, policy: int, param: os.sched_param) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setscheduler", refuse)
+    engine = Engine(synth, default_profile(), BoxConfig().input_ids(), [watcher])
+    loop = EngineLoop(engine, realtime=True)
+    caplog.set_level(logging.INFO, logger="appliance.engine.loop")
+    loop.start()
+    try:
+        loop.submit(Pressed(time.monotonic(), InputId("switch:1")))
+        assert watcher.wait_for(SoundKind.NOTE_ON)
+    finally:
+        loop.stop()
+    records = [r for r in caplog.records if r.name == "appliance.engine.loop"]
+    assert [(r.levelno, r.getMessage()) for r in records] == [
+        (
+            logging.WARNING,
+            "engine: real-time priority refused ([Errno 1] Operation not permitted);"
+            " playing at normal priority",
+        )
+    ]
