@@ -101,17 +101,17 @@ def read_text_file(path: str | os.PathLike[str], *, what: str, max_bytes: int) -
 
 def decode_text(data: bytes, *, what: str = "file", shown: str = "") -> str:
     """``data`` as text: UTF-8, BOM dropped, line ends ``\\n``; binary is refused."""
-    name = f"{what} {shown}".rstrip()
+    name = f"cannot read {what} {shown}".rstrip()
     nul = data.find(b"\0")
     if nul >= 0:
         raise UnreadableFile(
-            f"{name} looks like a binary file, not text (a NUL byte at byte {nul})"
+            f"{name}: it looks like a binary file, not text (a NUL byte at byte {nul})"
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise UnreadableFile(
-            f"{name} looks like a binary file, not text (not UTF-8 at byte {e.start})"
+            f"{name}: it looks like a binary file, not text (not UTF-8 at byte {e.start})"
         ) from None
     text = text.removeprefix(_BOM)
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -262,7 +262,9 @@ def _require_regular(info: os.stat_result, what: str, shown: str) -> None:
 
 def _require_size(size: int, what: str, shown: str, max_bytes: int) -> None:
     if size > max_bytes:
-        raise UnreadableFile(f"{what} {shown} is too large: the limit is {max_bytes:,} bytes")
+        raise UnreadableFile(
+            f"cannot read {what} {shown}: it is too large (the limit is {max_bytes:,} bytes)"
+        )
 
 
 def _read_at_most(fd: int, limit: int) -> bytes:

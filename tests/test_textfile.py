@@ -119,7 +119,9 @@ def test_a_file_over_the_limit_is_refused_by_size(tmp_path):
     path.write_bytes(b"x" * 1001)
     with pytest.raises(UnreadableFile) as caught:
         read(path, max_bytes=1000)
-    assert one_line(caught.value) == f"profile {path} is too large: the limit is 1,000 bytes"
+    assert one_line(caught.value) == (
+        f"cannot read profile {path}: it is too large (the limit is 1,000 bytes)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -136,7 +138,7 @@ def test_binary_content_is_refused(tmp_path, data, detail):
     with pytest.raises(UnreadableFile) as caught:
         read(path)
     assert one_line(caught.value) == (
-        f"profile {path} looks like a binary file, not text ({detail})"
+        f"cannot read profile {path}: it looks like a binary file, not text ({detail})"
     )
 
 
