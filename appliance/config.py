@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.audio_settings import SAMPLE_RATE, AudioSettings
 from appliance.errors import ProfileError
 from appliance.events import InputId, InputKind, input_id
-from appliance.sound.fluid import SAMPLE_RATE, AudioSettings
 
 DEFAULT_PATH = Path("/etc/tonic/box.toml")
 ENV_VAR = "TONIC_CONFIG"

@@ -9,11 +9,12 @@ object, so ``tonic render`` hears exactly what the box would.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from appliance.audio_settings import BLOCK_FRAMES as BLOCK_FRAMES
+from appliance.audio_settings import SAMPLE_RATE, AudioSettings
 from appliance.errors import AudioUnavailable, SoundfontError
 from appliance.sound import alsa_log, fluid_log
 from appliance.sound.binding import fluidsynth
@@ -23,27 +24,6 @@ from appliance.sound.soundfont import check_soundfont
 from appliance.sound.synth import CHANNELS, Channel, Synth, SynthState
 
 log = logging.getLogger(__name__)
-
-#: The box renders at 48 kHz: the native rate of USB audio and the Pi's HDMI,
-#: so ALSA never resamples.
-SAMPLE_RATE = 48000
-#: FluidSynth renders in fixed blocks of this many frames; events land on them.
-BLOCK_FRAMES = 64
-
-
-@dataclass(frozen=True, slots=True)
-class AudioSettings:
-    """How to open the live audio device.
-
-    Period 64 frames x 3 periods at 48 kHz is about 4 ms of buffering, against
-    about 23 ms with the Linux defaults (16 x 64): the difference between a
-    switch that feels instant and one that feels late.
-    """
-
-    driver: str = "alsa"
-    device: str = "default"
-    period_size: int = BLOCK_FRAMES
-    periods: int = 3
 
 
 class FluidSynth(Synth):
