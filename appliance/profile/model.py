@@ -8,7 +8,7 @@ that belongs to the box (:mod:`appliance.config`), not to the client.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -23,8 +23,14 @@ from appliance.profile.inputs import (
     PlayMode,
     default_settings,
 )
+from appliance.textfile import EXCERPT_CHARS, excerpt
 
 PROFILE_VERSION = 1
+
+MAX_INPUT_NUMBER = 64
+"""More inputs of one kind than any box has (26 GPIO pins; four 12-pad boards)."""
+
+INPUT_NUMBERS = f"inputs are numbered from 1 to {MAX_INPUT_NUMBER}, as labelled on the box"
 
 
 def _key(name: str) -> str:
@@ -63,15 +69,44 @@ class Profile:
         target, dot, fieldname = path.partition(".")
         if not dot:
             return self._with_top(path, text)
+        if len(target) > EXCERPT_CHARS:  # no input's name is this long; do not quote it all
+            raise ProfileError(f"{excerpt(target)} is not an input name like switch:1")
         try:
-            parse_input_id(target)
+            _, number = parse_input_id(target)
         except ValueError as e:
-            raise ProfileError(f"{path}: {e}") from None
+            raise ProfileError(f"{_shown(path)}: {e}") from None
+        if number > MAX_INPUT_NUMBER:
+            raise ProfileError(f"{_shown(path)}: {INPUT_NUMBERS}")
         iid = InputId(target)
         current = self.settings_for(iid)
         changed = _replace(current, fieldname, text, path)
         inputs = MappingProxyType({**self.inputs, iid: changed})
         return _playable(dataclasses.replace(self, inputs=inputs))
+
+    def with_settings(self, changes: Iterable[tuple[str, str]]) -> Profile:
+        """Return a copy with several settings changed together, or raise.
+
+        Combinations are checked once all are applied, so ``near`` and ``far``
+        can move past each other in one request.
+        """
+        profile = self
+        for path, text in changes:
+            profile = profile._with_one(path, text)
+        return _playable(profile)
+
+    def _with_one(self, path: str, text: str) -> Profile:
+        target, dot, fieldname = path.partition(".")
+        if not dot:
+            if path == "inputs" or path == "version":
+                raise ProfileError(f"{path} cannot be set; valid settings: {top_level_names()}")
+            return _replace(self, path, text, path)
+        try:
+            parse_input_id(target)
+        except ValueError as e:
+            raise ProfileError(f"{path}: {e}") from None
+        iid = InputId(target)
+        changed = _replace(self.settings_for(iid), fieldname, text, path)
+        return dataclasses.replace(self, inputs=MappingProxyType({**self.inputs, iid: changed}))
 
     def _with_top(self, name: str, text: str) -> Profile:
         if name == "inputs" or name == "version":
@@ -79,17 +114,29 @@ class Profile:
         return _playable(_replace(self, name, text, name))
 
 
-def unplayable(profile: Profile) -> list[str]:
+def unplayable(
+    profile: Profile,
+    inputs: Iterable[InputId] | None = None,
+    *,
+    check_range: bool = True,
+) -> list[str]:
     """Combinations of settings that are each valid alone but cannot play.
 
     Degree 36 in octave 7 would put a note above the top of the keyboard, and
     a beam whose ``near`` is beyond its ``far`` has no playing range; such an
     input would silently play nothing, so the combination is refused where
     it is set.
+
+    A loader reporting every problem at once passes only the ``inputs`` whose
+    own fields were all valid (a field that failed left a default behind,
+    which would make a spurious pairing), and ``check_range=False`` when the
+    key or scale failed (the range of notes depends on them).
     """
     key = Key.parse(profile.key, profile.scale)
+    chosen = profile.inputs.keys() if inputs is None else inputs
     problems = []
-    for iid, settings in profile.inputs.items():
+    for iid in chosen:
+        settings = profile.inputs[iid]
         if isinstance(settings, PadSettings) and (
             settings.release_threshold >= settings.touch_threshold
         ):
@@ -102,6 +149,8 @@ def unplayable(profile: Profile) -> list[str]:
             problems.append(
                 f"{iid}: near ({settings.near} m) must be less than far ({settings.far} m)"
             )
+        if not check_range:
+            continue
         try:
             key.degree_to_note(settings.degree, settings.octave)
             key.degree_to_note(_highest_degree(settings), settings.octave)
@@ -127,6 +176,11 @@ def _playable(profile: Profile) -> Profile:
     return profile
 
 
+def _shown(path: str) -> str:
+    # A setting's path as typed, unless it is too long or odd to print bare.
+    return path if len(path) <= EXCERPT_CHARS and path.isprintable() else excerpt(path)
+
+
 def top_level_names() -> str:
     return ", ".join(specs(Profile)) + ", <input>.<field>"
 
@@ -135,9 +189,9 @@ def _replace(obj: Any, fieldname: str, text: str, path: str) -> Any:
     spec = specs(type(obj)).get(fieldname)
     if spec is None:
         valid = ", ".join(specs(type(obj)))
-        raise ProfileError(f"unknown setting '{path}'; valid fields are: {valid}")
+        raise ProfileError(f"unknown setting {excerpt(path)}; valid fields are: {valid}")
     try:
         value = from_text(spec, text)
     except ValueError as e:
-        raise ProfileError(f"{path}: {e}") from None
+        raise ProfileError(f"{_shown(path)}: {e}") from None
     return dataclasses.replace(obj, **{fieldname: value})
