@@ -66,22 +66,7 @@ class Profile:
         :class:`ProfileError` naming the path and, for an unknown field, the
         valid ones.
         """
-        target, dot, fieldname = path.partition(".")
-        if not dot:
-            return self._with_top(path, text)
-        if len(target) > EXCERPT_CHARS:  # no input's name is this long; do not quote it all
-            raise ProfileError(f"{excerpt(target)} is not an input name like switch:1")
-        try:
-            _, number = parse_input_id(target)
-        except ValueError as e:
-            raise ProfileError(f"{_shown(path)}: {e}") from None
-        if number > MAX_INPUT_NUMBER:
-            raise ProfileError(f"{_shown(path)}: {INPUT_NUMBERS}")
-        iid = InputId(target)
-        current = self.settings_for(iid)
-        changed = _replace(current, fieldname, text, path)
-        inputs = MappingProxyType({**self.inputs, iid: changed})
-        return _playable(dataclasses.replace(self, inputs=inputs))
+        return self.with_settings([(path, text)])
 
     def with_settings(self, changes: Iterable[tuple[str, str]]) -> Profile:
         """Return a copy with several settings changed together, or raise.
@@ -107,11 +92,6 @@ class Profile:
         iid = InputId(target)
         changed = _replace(self.settings_for(iid), fieldname, text, path)
         return dataclasses.replace(self, inputs=MappingProxyType({**self.inputs, iid: changed}))
-
-    def _with_top(self, name: str, text: str) -> Profile:
-        if name == "inputs" or name == "version":
-            raise ProfileError(f"{name} cannot be set; valid settings: {top_level_names()}")
-        return _playable(_replace(self, name, text, name))
 
 
 def unplayable(
