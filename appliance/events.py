@@ -108,6 +108,13 @@ class InputOnline(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class InstrumentLevelled(Event):
+    """An instrument's level trim has been measured (off the engine's thread)."""
+
+    instrument: str  # its General MIDI name
+
+
+@dataclass(frozen=True, slots=True)
 class Panic(Event):
     """Silence everything now."""
 

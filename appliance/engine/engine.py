@@ -33,6 +33,7 @@ from appliance.events import (
     InputId,
     InputOffline,
     InputOnline,
+    InstrumentLevelled,
     Panic,
     Pressed,
     Released,
@@ -52,6 +53,11 @@ Listener = Callable[[SoundEvent], None]
 VOLUME_RAMP_S = 0.5
 VOLUME_STEP_S = 0.02
 _VOLUME_TIMER = "box/volume"
+#: How long ``sound_check`` holds an input's note: long enough to hear the
+#: instrument's attack and pitch, short enough not to talk over the client.
+CHECK_NOTE_S = 0.6
+
+EventListener = Callable[[Event], None]
 
 
 class Engine:
@@ -72,6 +78,9 @@ class Engine:
         #: Called on the owner thread with (old, new) after each profile change,
         #: e.g. to push pad thresholds to the chip.
         self.profile_listeners: list[Callable[[Profile, Profile], None]] = []
+        #: Told of every event once the engine has acted on it, on the owner
+        #: thread (the control API's live stream); each must return at once.
+        self.event_listeners: list[EventListener] = []
         self._handled = 0
         self._errors = 0
         self._last_error = ""
@@ -83,6 +92,7 @@ class Engine:
             Panic: self._on_panic,
             InputOffline: self._on_offline,
             InputOnline: self._on_online,
+            InstrumentLevelled: self._on_levelled,
         }
 
     @property
@@ -111,6 +121,11 @@ class Engine:
         except Exception as e:  # a bug must not silence the box mid-session
             log.exception("engine failed on %r", event)
             self._note_error(f"{_describe(event)}: internal error: {e}")
+        for listener in self.event_listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop the music
+                log.exception("event listener failed")
 
     def next_deadline(self) -> float | None:
         """When the engine next needs :meth:`tick`, or None when nothing is pending."""
@@ -267,7 +282,9 @@ class Engine:
             self._volume_step(t)
             return
         settings = self.profile.settings_for(source)
-        if what == "access":
+        if what == "check":
+            self.voicing.stop(source)
+        elif what == "access":
             f = self._filters[source]
             edge = f.tick(t, settings.access)
             self._set_deadline(f"{source}/access", f.deadline)
@@ -305,18 +322,56 @@ class Engine:
     # -- settings and control --------------------------------------------------------
 
     def _on_set(self, event: SetSetting) -> None:
-        target, dot, field = event.path.partition(".")
-        if dot:
-            self._require_input(target)
+        self.change_settings([(event.path, event.value)], event.t)
+
+    def change_settings(self, changes: Iterable[tuple[str, str]], t: float) -> Profile:
+        """Change several settings together, or none (raising :class:`ProfileError`)."""
+        changes = list(changes)
+        for path, _ in changes:
+            target, dot, _field = path.partition(".")
+            if dot:
+                self._require_input(target)
         old = self.profile
-        self.voicing.apply(old.with_setting(event.path, event.value))
+        self._adopt(old.with_settings(changes), t)
+        for path, _ in changes:
+            target, _, field = path.partition(".")
+            if field == "mode":  # the old mode's notes would otherwise never be released
+                self._stop(target)
+                self._forget(target)
+        return self.profile
+
+    def load_profile(self, profile: Profile, t: float) -> None:
+        """Swap the whole profile at once: every note released cleanly first."""
+        self.release_all(t, "profile")
+        for source in list(self._filters) + list(self._beams):
+            self._forget(source)
+        self._adopt(profile, t)
+
+    def _adopt(self, new: Profile, t: float) -> None:
+        old = self.profile
+        self.voicing.apply(new)
         if self.profile.volume > self.voicing.volume:
-            self._set_deadline(_VOLUME_TIMER, event.t + VOLUME_STEP_S)
+            self._set_deadline(_VOLUME_TIMER, t + VOLUME_STEP_S)
         for listener in self.profile_listeners:
             listener(old, self.profile)
-        if field == "mode":  # the old mode's notes would otherwise never be released
-            self._stop(target)
-            self._forget(target)
+
+    def sound_check(self, source: InputId, t: float) -> None:
+        """Sound ``source``'s note (or chord) as if pressed and released, for the therapist."""
+        self._require_input(source)
+        self.voicing.now = t
+        settings = self.profile.settings_for(source)
+        mode = settings.mode if settings.mode is PlayMode.CHORD else PlayMode.NOTE
+        self._stop(source)
+        self.voicing.start(source, settings, mode)
+        self._set_deadline(f"{source}/check", t + CHECK_NOTE_S)
+
+    def beam_position(self, source: str) -> tuple[float | None, int | None]:
+        """A beam's smoothed distance and zone, as the status shows them."""
+        player = self._beams.get(source)
+        return (player.distance, player.zone) if player is not None else (None, None)
+
+    def _on_levelled(self, event: InstrumentLevelled) -> None:
+        self.voicing.relevel(event.instrument)
 
     def _on_panic(self, event: Panic) -> None:
         self.release_all(event.t, event.source)
@@ -337,7 +392,7 @@ class Engine:
         player = self._beams.pop(source, None)
         if player is not None:
             player.reset(self.voicing)
-        for what in ("access", "beam", "max_note"):
+        for what in ("access", "beam", "max_note", "check"):
             self._deadlines.pop(f"{source}/{what}", None)
 
     # -- errors ------------------------------------------------------------------------

@@ -71,6 +71,12 @@ class Voicing:
             self._channels.channel_for(instrument)
         self.synth.instruments_ready()
 
+    def relevel(self, instrument_name: str) -> None:
+        """Set the level of every channel playing this instrument, now it is measured."""
+        for channel, instrument in self._channels.assigned().items():
+            if instrument.name == instrument_name:
+                self.synth.relevel(channel, instrument)
+
     def instrument_of(self, iid: str) -> Instrument:
         return instrument_for(self.profile.settings_for(InputId(iid)).instrument)
 

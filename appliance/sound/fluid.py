@@ -19,6 +19,7 @@ from appliance.errors import AudioUnavailable, SoundfontError
 from appliance.sound import alsa_log, fluid_log
 from appliance.sound.binding import fluidsynth
 from appliance.sound.instruments import Instrument
+from appliance.sound.leveller import PROVISIONAL_CC7, Leveller
 from appliance.sound.levels import LevelTrims
 from appliance.sound.soundfont import check_soundfont
 from appliance.sound.synth import CHANNELS, Channel, Synth, SynthState
@@ -57,7 +58,9 @@ class FluidSynth(Synth):
             self._fs.delete()
             raise SoundfontError(f"corrupt soundfont {soundfont}: {reason}")
         self._driver: object | None = None
-        self._trims = LevelTrims(soundfont, sample_rate)
+        self.trims = LevelTrims(soundfont, sample_rate)
+        #: Set on the live box: trims are then measured there, never on the engine's thread.
+        self.leveller: Leveller | None = None
         self.state = SynthState.OFFLINE
 
     # -- audio output -------------------------------------------------------
@@ -100,7 +103,19 @@ class FluidSynth(Synth):
             log.warning("soundfont has no %s; using the standard sound", instrument.title)
             bank = 128 if instrument.is_drums else 0
             self._fs.program_select(channel, self._sfid, bank, 0)
-        self._fs.cc(channel, 7, self._trims.cc7_for(instrument))
+        self._fs.cc(channel, 7, self._trim(instrument))
+
+    def relevel(self, channel: Channel, instrument: Instrument) -> None:
+        self._fs.cc(channel, 7, self._trim(instrument))
+
+    def _trim(self, instrument: Instrument) -> int:
+        if self.leveller is None:  # offline: the caller's thread may measure
+            return self.trims.cc7_for(instrument)
+        cc7 = self.trims.known(instrument)
+        if cc7 is None:
+            self.leveller.request(instrument)
+            return PROVISIONAL_CC7
+        return cc7
 
     def note_on(self, channel: Channel, note: int, velocity: int) -> None:
         self._fs.noteon(channel, note, velocity)
@@ -121,8 +136,10 @@ class FluidSynth(Synth):
 
     def instruments_ready(self) -> None:
         # The level probe holds a second copy of the soundfont (148 MB for
-        # FluidR3); a Pi should not carry it between profile changes.
-        self._trims.close()
+        # FluidR3); a Pi should not carry it between profile changes. A
+        # leveller frees it itself, on its own thread, when it falls idle.
+        if self.leveller is None:
+            self.trims.close()
 
     def _apply_gain(self, gain: float) -> None:
         # At a gain of exactly 0 FluidSynth kills voices as inaudible, and a
@@ -134,6 +151,7 @@ class FluidSynth(Synth):
             return
         self._fs.all_sounds_off(-1)
         self._fs.delete()
-        self._trims.close()
+        if self.leveller is None:
+            self.trims.close()
         self._driver = None
         self.state = SynthState.CLOSED

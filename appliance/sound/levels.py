@@ -8,16 +8,24 @@ full velocity) and measures its peak. Instruments louder than
 :data:`TARGET_PEAK` are turned down with channel volume (CC7); quieter ones
 are left alone. Results are cached per instrument, so this costs a few
 milliseconds once per instrument, never per note.
+
+On the live box the measuring happens on a worker (:mod:`appliance.sound.leveller`),
+never on the engine's thread: :meth:`LevelTrims.known` only looks a trim up, and
+measured trims are kept in a small JSON file in the data directory, so a box
+levels its soundfont once, not at every start.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from appliance.atomic import write_text_atomic
 from appliance.sound import fluid_log
 from appliance.sound.binding import fluidsynth
 from appliance.sound.instruments import Instrument
@@ -37,6 +45,10 @@ _cache: dict[tuple[object, ...], int] = {}
 _cache_lock = threading.Lock()
 _MELODIC_PROBE = (60, 64, 67, 72)  # a chord struck at once: attacks add up in phase
 _DRUM_PROBE = (36, 38, 42, 49)  # kick, snare, closed hi-hat, crash together
+#: The most trims a store file may hold: every GM program and kit of a few soundfonts.
+_STORE_LIMIT = 4096
+
+log = logging.getLogger(__name__)
 
 
 class LevelTrims:
@@ -45,25 +57,64 @@ class LevelTrims:
         self._sample_rate = sample_rate
         self._probe: fluidsynth.Synth | None = None
         self._sfid = -1
+        # The soundfont's identity, read once: stat() is file I/O, and known()
+        # runs on the engine's thread.
+        stat = soundfont.stat()
+        self._identity = (str(soundfont), stat.st_mtime_ns, stat.st_size)
+
+    def _key(self, instrument: Instrument) -> tuple[object, ...]:
+        return (*self._identity, instrument.bank, instrument.program, self._sample_rate)
+
+    def known(self, instrument: Instrument) -> int | None:
+        """The trim if it has been measured, without measuring: safe on any thread."""
+        with _cache_lock:
+            return _cache.get(self._key(instrument))
 
     def cc7_for(self, instrument: Instrument) -> int:
-        """Channel volume (0..127) that brings ``instrument`` down to the target peak."""
-        stat = self._soundfont.stat()
-        key = (
-            str(self._soundfont),
-            stat.st_mtime_ns,
-            stat.st_size,
-            instrument.bank,
-            instrument.program,
-            self._sample_rate,
-        )
-        with _cache_lock:
-            cached = _cache.get(key)
+        """Channel volume (0..127) that brings ``instrument`` down to the target peak.
+
+        Measures it the first time (milliseconds of rendering): call it from a
+        worker or offline, never from the live engine's thread.
+        """
+        cached = self.known(instrument)
         if cached is None:
             cached = self._measure(instrument)
             with _cache_lock:
-                _cache[key] = cached
+                _cache[self._key(instrument)] = cached
         return cached
+
+    # -- the store in the data directory ------------------------------------------
+
+    def load_store(self, path: Path) -> int:
+        """Take trims measured earlier for this soundfont; returns how many.
+
+        A missing, broken or foreign file is ignored: trims are measured again.
+        """
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            entries = data["trims"] if data.get("soundfont") == list(self._identity) else []
+            loaded = {
+                (*self._identity, int(bank), int(program), int(rate)): int(cc7)
+                for bank, program, rate, cc7 in entries[:_STORE_LIMIT]
+                if 1 <= int(cc7) <= 127
+            }
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
+            log.info("level store %s not used: %s", path, e)
+            return 0
+        with _cache_lock:
+            _cache.update(loaded)
+        return len(loaded)
+
+    def save_store(self, path: Path) -> None:
+        """Keep every trim measured for this soundfont, atomically."""
+        n = len(self._identity)
+        with _cache_lock:
+            entries = [[*k[n:], v] for k, v in _cache.items() if k[:n] == self._identity]
+        text = json.dumps({"soundfont": list(self._identity), "trims": sorted(entries)})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, text + "\n")
 
     def _measure(self, instrument: Instrument) -> int:
         peak = self._probe_peak(instrument) / _PROBE_GAIN * REFERENCE_GAIN

@@ -98,6 +98,12 @@ class Synth(ABC):
     def clamp_velocity(self, velocity: int) -> int:
         return min(max(int(velocity), 1), self.max_velocity)
 
+    def relevel(self, channel: Channel, instrument: Instrument) -> None:  # noqa: B027
+        """Set ``channel``'s level again, now ``instrument``'s trim is measured.
+
+        An optional hook: only synths that level instruments on a worker need it.
+        """
+
     def instruments_ready(self) -> None:  # noqa: B027 - an optional hook
         """Every instrument needed for now is selected: free any set-up helpers.
 

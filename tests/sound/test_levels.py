@@ -77,7 +77,7 @@ def test_the_level_probe_is_dropped_once_the_instruments_are_ready():
     try:
         synth.select_instrument(Channel(0), instrument_for("pad_3_polysynth"))
         synth.instruments_ready()
-        assert synth._trims._probe is None  # its copy of the soundfont is freed
+        assert synth.trims._probe is None  # its copy of the soundfont is freed
         # A later instrument is still levelled (the probe comes back on demand,
         # unless this process measured it already).
         synth.select_instrument(Channel(1), instrument_for("string_ensemble_1"))
