@@ -5,6 +5,10 @@ records the type, the check and a line of help. From that one declaration
 come: loading from TOML (types must match), ``set <input>.<field>=<value>``
 from scripts and the control API (text is parsed), and the "valid fields"
 list in error messages. Adding a field is one line.
+
+Messages quote at most an excerpt of a bad value (:func:`appliance.textfile.excerpt`):
+a hand-edited file may hold a 4,000-character name, and the message must stay
+one readable line.
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from appliance.textfile import excerpt
+
+MAX_TEXT_CHARS = 100
+"""The longest text setting (a profile's or an instrument's name): longer is surely a mistake."""
+
+MAX_MESSAGE_CHARS = 300
+"""A check's message longer than this (it quoted a whole value) is cut."""
 
 Check = Callable[[Any], Any]
 """Validates a value and returns it, normalised (e.g. a scale name spelled canonically)."""
@@ -39,7 +51,7 @@ def specs(cls: type) -> dict[str, Spec]:
 def in_range(lo: float, hi: float) -> Check:
     def check(value: float) -> float:
         if not lo <= value <= hi:
-            raise ValueError(f"must be in range {lo}..{hi}, got {value}")
+            raise ValueError(f"must be in range {lo}..{hi}, got {_number(value)}")
         return value
 
     return check
@@ -68,19 +80,30 @@ def from_text(spec: Spec, text: str) -> Any:
     try:
         value: Any = kind(text) if kind is not str else text
     except ValueError:
-        raise ValueError(f"must be {_kind_name(kind)}, got '{text}'") from None
+        raise ValueError(f"must be {_kind_name(kind)}, got {excerpt(text)}") from None
     return _checked(spec, value)
 
 
 def _checked(spec: Spec, value: Any) -> Any:
-    return spec.check(value) if spec.check is not None else value
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise ValueError(f"must be at most {MAX_TEXT_CHARS} characters, got {excerpt(value)}")
+    if spec.check is None:
+        return value
+    try:
+        return spec.check(value)
+    except ValueError as e:
+        # A check from elsewhere (note names, instruments) may quote the whole value.
+        message = str(e)
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS] + "…"
+        raise ValueError(message) from None
 
 
 def _enum(kind: type[enum.Enum], text: str) -> enum.Enum:
     try:
         return kind(text.lower())
     except ValueError:
-        raise ValueError(f"must be one of {_choices(kind)}, got '{text}'") from None
+        raise ValueError(f"must be one of {_choices(kind)}, got {excerpt(text)}") from None
 
 
 def _choices(kind: type[enum.Enum]) -> str:
@@ -94,4 +117,10 @@ def _kind_name(kind: type) -> str:
 
 
 def _show(value: object) -> str:
-    return f"{value!r} ({_kind_name(type(value))})"
+    return f"{excerpt(value)} ({_kind_name(type(value))})"
+
+
+def _number(value: object) -> str:
+    # A float as Python prints it (1.5, nan); a 4,000-digit integer as an excerpt.
+    shown = str(value)
+    return shown if len(shown) <= 40 else excerpt(value)

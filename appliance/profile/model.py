@@ -85,10 +85,14 @@ class Profile:
             if path == "inputs" or path == "version":
                 raise ProfileError(f"{path} cannot be set; valid settings: {top_level_names()}")
             return _replace(self, path, text, path)
+        if len(target) > EXCERPT_CHARS:  # no input's name is this long; do not quote it all
+            raise ProfileError(f"{excerpt(target)} is not an input name like switch:1")
         try:
-            parse_input_id(target)
+            _, number = parse_input_id(target)
         except ValueError as e:
-            raise ProfileError(f"{path}: {e}") from None
+            raise ProfileError(f"{_shown(path)}: {e}") from None
+        if number > MAX_INPUT_NUMBER:
+            raise ProfileError(f"{_shown(path)}: {INPUT_NUMBERS}")
         iid = InputId(target)
         changed = _replace(self.settings_for(iid), fieldname, text, path)
         return dataclasses.replace(self, inputs=MappingProxyType({**self.inputs, iid: changed}))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-import tomllib
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -24,20 +24,40 @@ from appliance.errors import ProfileError
 from appliance.events import InputId, InputKind, input_id
 from appliance.profile.fields import from_toml, specs
 from appliance.profile.inputs import SETTINGS_FOR_KIND, default_settings
-from appliance.profile.model import PROFILE_VERSION, Profile, unplayable
+from appliance.profile.model import (
+    INPUT_NUMBERS,
+    MAX_INPUT_NUMBER,
+    PROFILE_VERSION,
+    Profile,
+    unplayable,
+)
+from appliance.textfile import (
+    EXCERPT_CHARS,
+    MAX_SETTINGS_BYTES,
+    BadToml,
+    UnreadableFile,
+    excerpt,
+    parse_toml,
+    read_text_file,
+    show_path,
+)
 
 DEFAULT_PROFILE = "default.toml"
 
+MAX_PROBLEMS_SHOWN = 20
+"""A file of 50,000 unknown keys gets a count, not 50,000 messages."""
+
+INPUT_NUMBER = re.compile(r"[1-9][0-9]{0,2}")
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
 
 def load_profile(path: str | os.PathLike[str]) -> Profile:
-    path = Path(path)
+    """The profile in ``path``; :class:`ProfileError` with one line for any bad file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError(f"profile not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProfileError(f"cannot read profile {path}: {e}") from None
-    return parse_profile(text, origin=str(path))
+        text = read_text_file(path, what="profile", max_bytes=MAX_SETTINGS_BYTES)
+    except UnreadableFile as e:
+        raise ProfileError(str(e)) from None
+    return parse_profile(text, origin=show_path(path))
 
 
 def default_profile() -> Profile:
@@ -47,65 +67,120 @@ def default_profile() -> Profile:
 
 
 def parse_profile(text: str, origin: str = "profile") -> Profile:
+    """A profile from TOML ``text``, or :class:`ProfileError` listing every problem.
+
+    ``origin`` (usually the file's path) starts the message.
+    """
+    if len(text) > MAX_SETTINGS_BYTES:  # text from elsewhere than load_profile (the socket)
+        raise ProfileError(
+            f"{origin}: too large for a profile (the limit is {MAX_SETTINGS_BYTES:,} bytes)"
+        )
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ProfileError(f"{origin}: not valid TOML: {e}") from None
+        data = parse_toml(text, origin=origin)
+    except BadToml as e:
+        raise ProfileError(str(e)) from None
     errors: list[str] = []
-    profile = _build(data, errors)
-    if not errors:
-        errors.extend(unplayable(profile))
+    profile, clean = _build(data, errors)
+    # Cross-field checks run over whatever parsed cleanly, so they are reported
+    # with the other problems rather than only once those are fixed.
+    errors.extend(unplayable(profile, clean.inputs, check_range=clean.key_and_scale))
     if errors:
-        count = f"{len(errors)} problems" if len(errors) > 1 else "1 problem"
-        raise ProfileError(f"{origin}: {count}: " + "; ".join(errors))
+        raise ProfileError(f"{origin}: {_summary(errors)}")
     return profile
 
 
-def _build(data: Mapping[str, Any], errors: list[str]) -> Profile:
+def _summary(errors: list[str]) -> str:
+    count = f"{len(errors)} problems" if len(errors) > 1 else "1 problem"
+    shown = errors[:MAX_PROBLEMS_SHOWN]
+    more = len(errors) - len(shown)
+    return f"{count}: " + "; ".join(shown) + (f"; and {more} more" if more else "")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Clean:
+    """What parsed without a problem, for the cross-field checks."""
+
+    inputs: tuple[InputId, ...]
+    key_and_scale: bool
+
+
+def _build(data: Mapping[str, Any], errors: list[str]) -> tuple[Profile, _Clean]:
     top = specs(Profile)
     kinds = {k.value: k for k in SETTINGS_FOR_KIND}
     version = data.get("version")
     if type(version) is not int or version != PROFILE_VERSION:
-        errors.append(f"version: must be {PROFILE_VERSION}, got {version!r}")
+        errors.append(f"version: must be {PROFILE_VERSION}, got {excerpt(version)}")
     values: dict[str, Any] = {}
     inputs: dict[InputId, Any] = {}
+    clean: list[InputId] = []
+    key_and_scale = True
     for name, value in data.items():
         if name == "version":
             continue
         if name in top:
-            _take(top[name], name, value, values, errors)
+            if not _take(top[name], name, value, values, errors):
+                key_and_scale = key_and_scale and name not in ("key", "scale")
         elif name in kinds:
-            inputs.update(_inputs(kinds[name], value, errors))
+            found, ok = _inputs(kinds[name], value, errors)
+            inputs.update(found)
+            clean += ok
         else:
-            errors.append(_unknown(name, [*top, *kinds, "version"]))
-    return Profile(**values, inputs=MappingProxyType(inputs))
+            errors.append(_unknown(_key(name), [*top, *kinds, "version"], name))
+    profile = Profile(**values, inputs=MappingProxyType(inputs))
+    return profile, _Clean(tuple(clean), key_and_scale)
 
 
-def _inputs(kind: InputKind, table: object, errors: list[str]) -> dict[InputId, Any]:
+def _inputs(
+    kind: InputKind, table: object, errors: list[str]
+) -> tuple[dict[InputId, Any], list[InputId]]:
+    """The inputs of one kind, and which of them had no problem."""
     if not isinstance(table, dict):
         errors.append(f"{kind}: must be tables like [{kind}.1]")
-        return {}
+        return {}, []
     settings_type = SETTINGS_FOR_KIND[kind]
     fields = specs(settings_type)
     found: dict[InputId, Any] = {}
+    clean: list[InputId] = []
     for number, entries in table.items():
-        where = f"{kind}.{number}"
-        if not (number.isdigit() and int(number) >= 1):
-            errors.append(f"{where}: inputs are numbered from 1, as labelled on the box")
+        where = f"{kind}.{_key(number)}"
+        problem = _input_number_problem(kind, number)
+        if problem:
+            errors.append(f"{where}: {problem}")
             continue
         if not isinstance(entries, dict):
             errors.append(f"{where}: must be a table of settings")
             continue
         iid = input_id(kind, int(number))
         values: dict[str, Any] = {}
+        ok = True
         for name, value in entries.items():
             if name in fields:
-                _take(fields[name], f"{where}.{name}", value, values, errors, key=name)
+                ok = _take(fields[name], f"{where}.{name}", value, values, errors, key=name) and ok
             else:
-                errors.append(_unknown(f"{where}.{name}", list(fields), name))
+                errors.append(_unknown(f"{where}.{_key(name)}", list(fields), name))
+                ok = False
         # Unmentioned fields take the default for that input (its number as degree).
         found[iid] = dataclasses.replace(default_settings(iid), **values)
-    return found
+        if ok:
+            clean.append(iid)
+    return found, clean
+
+
+def _input_number_problem(kind: InputKind, number: str) -> str | None:
+    # Plain ASCII digits only ("²".isdigit() is true, and int() reads other
+    # scripts' digits), and no leading zeros: [switch.01] would silently
+    # replace [switch.1].
+    if INPUT_NUMBER.fullmatch(number):
+        return None if int(number) <= MAX_INPUT_NUMBER else INPUT_NUMBERS
+    plain = number.lstrip("0")
+    if plain != number and INPUT_NUMBER.fullmatch(plain) and int(plain) <= MAX_INPUT_NUMBER:
+        return f"write input numbers without leading zeros, as [{kind}.{plain}]"
+    return INPUT_NUMBERS
+
+
+def _key(name: str) -> str:
+    """A TOML key for a message: bare when short and plain, else a quoted excerpt."""
+    return name if BARE_KEY.fullmatch(name) and len(name) <= EXCERPT_CHARS else excerpt(name)
 
 
 def _take(
@@ -115,16 +190,20 @@ def _take(
     into: dict[str, Any],
     errors: list[str],
     key: str | None = None,
-) -> None:
+) -> bool:
+    """Store the checked value, or record the problem; say which happened."""
     try:
         into[key or where] = from_toml(spec, value)
     except ValueError as e:
         errors.append(f"{where}: {e}")
+        return False
+    return True
 
 
 def _unknown(where: str, valid: list[str], name: str | None = None) -> str:
     name = name or where
-    hint = difflib.get_close_matches(name, valid, n=1)
+    # difflib is quadratic in the name's length; no real field is long.
+    hint = difflib.get_close_matches(name, valid, n=1) if len(name) <= EXCERPT_CHARS else []
     did_you_mean = f"; did you mean '{hint[0]}'?" if hint else ""
     return f"{where}: unknown field{did_you_mean} (valid: {', '.join(valid)})"
 

@@ -223,3 +223,37 @@ def test_a_pad_release_threshold_must_stay_below_its_touch_threshold(profile):
 def test_a_beam_needs_near_closer_than_far(profile):
     with pytest.raises(ProfileError, match=r"beam:1: near \(1.5 m\) must be less than far"):
         profile.with_setting("beam:1.near", "1.5")
+
+
+# -- hostile text ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "message"),
+    [
+        ("switch:65.mode", "latch", "switch:65.mode: inputs are numbered from 1 to 64"),
+        ("switch:" + "9" * 5000 + ".mode", "latch", "'switch:9999"),
+        ("switch:1.mode", "m" * 10_000, "switch:1.mode: must be one of note, latch, chord, got"),
+        ("name", "n" * 10_000, "name: must be at most 100 characters, got 'nnnn"),
+        ("switch:1.instrument", "k" * 10_000, "switch:1.instrument: must be at most 100"),
+        ("switch:1.degree", "9" * 5000, "switch:1.degree: must be a whole number, got '9999"),
+        ("volume", "1e999", "volume: must be in range 0.0..1.0, got inf"),
+        ("switch:1." + "f" * 10_000, "1", "unknown setting 'switch:1.ffff"),
+        ("x" * 10_000, "1", "unknown setting 'xxxx"),
+    ],
+)
+def test_long_or_odd_text_gives_a_short_message(profile, path, text, message):
+    with pytest.raises(ProfileError) as e:
+        profile.with_setting(path, text)
+    assert str(e.value).startswith(message), str(e.value)
+    assert len(str(e.value)) < 250, str(e.value)
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_any_setting_text_changes_the_profile_or_gives_one_line(path, text):
+    try:
+        changed = default_profile().with_setting(path, text)
+    except ProfileError as e:
+        assert "\n" not in str(e)
+    else:
+        assert isinstance(changed, Profile)

@@ -37,7 +37,7 @@ def problems(text: str, origin: str = "client.toml") -> list[str]:
     assert m, message
     # Problems are joined with "; " but some messages contain "; " themselves,
     # so split only where the next problem's path starts.
-    found = re.split(r"; (?=[a-z]+(?:\.[0-9a-z]+)*(?:\.[a-z_]+)?: )", m.group(2))
+    found = re.split(r"; (?=[a-z]+(?::[0-9]+)?(?:\.[0-9a-z]+)*(?:\.[a-z_]+)?: )", m.group(2))
     assert int(m.group(1)) == len(found), found
     return found
 
@@ -366,3 +366,213 @@ def test_a_saved_profile_keeps_the_mode_of_the_file_it_replaces(tmp_path):
     path.chmod(0o640)
     save_profile(default_profile().with_setting("key", "G"), path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+# -- hostile files -------------------------------------------------------------------
+
+
+def one_line(text: str) -> str:
+    """The single message ``parse_profile`` gives for ``text``."""
+    with pytest.raises(ProfileError) as e:
+        parse_profile(text, "client.toml")
+    message = str(e.value)
+    assert "\n" not in message
+    assert message.startswith("client.toml: ")
+    return message
+
+
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        ('[switch."²"]', "switch.'²': inputs are numbered from 1 to 64"),
+        ('[pad."\u0661"]', "pad.'\u0661': inputs are numbered from 1 to 64"),
+        ("[switch.65]", "switch.65: inputs are numbered from 1 to 64"),
+        ("[switch." + "9" * 3000 + "]", "switch.'9999"),
+        ("[switch.01]", "switch.01: write input numbers without leading zeros, as [switch.1]"),
+        ("[beam.007]", "beam.007: write input numbers without leading zeros, as [beam.7]"),
+        ("[switch.00]", "switch.00: inputs are numbered from 1 to 64"),
+    ],
+)
+def test_odd_input_numbers_are_problems_not_tracebacks(header, problem):
+    found = problems(f"version = 1\n{header}\nmode = 'latch'\n")
+    assert len(found) == 1, found
+    assert found[0].startswith(problem)
+    assert len(found[0]) < 200
+
+
+def test_a_leading_zero_does_not_silently_replace_an_input():
+    found = problems("version = 1\n[switch.1]\nmode = 'latch'\n[switch.01]\nmode = 'chord'\n")
+    assert found == ["switch.01: write input numbers without leading zeros, as [switch.1]"]
+
+
+def test_a_5001_digit_input_number_is_refused_by_its_line_length():
+    message = one_line("version = 1\n[switch." + "1" * 5001 + "]\n")
+    assert message == "client.toml: line 2 is 5,010 characters long; the limit is 4,000"
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [("[" * 1000 + "]" * 1000, 2), ("{a=" * 600 + "1" + "}" * 600, 2), ("[\n" * 100_000, 34)],
+)
+def test_deep_nesting_is_one_line_before_parsing(value, line):
+    # Under the line-length limit (or spread over lines), so the depth is what is refused,
+    # on the line where the 33rd level opens.
+    message = one_line(f"version = 1\nname = {value}\n")
+    assert message == f"client.toml: line {line}: arrays or inline tables nested more than 32 deep"
+
+
+def test_a_100000_deep_dotted_key_is_refused_at_once():
+    message = one_line("version = 1\n" + "a." * 100_000 + "b = 1\n")
+    assert message.startswith("client.toml: line 2 is 200,005 characters long")
+
+
+@pytest.mark.parametrize(
+    ("entry", "shown"),
+    [
+        ('name = "' + "n" * 3000 + '"', "name: must be at most 100 characters, got 'nnnn"),
+        ('[switch.1]\ninstrument = "' + "k" * 3000 + '"', "switch.1.instrument: must be at most"),
+        ('key = "' + "H" * 3000 + '"', "key: must be at most 100 characters"),
+        ('[switch.1]\nmode = "' + "x" * 3000 + '"', "switch.1.mode: must be one of note, latch"),
+        (
+            "volume = [" + "1, " * 1000 + "]",
+            "volume: must be a number, got [1, 1, 1, 1, 1, 1, ...]",
+        ),
+        ("[switch.1]\ndegree = " + "9" * 3000, "switch.1.degree: must be in range 1..36, got 9999"),
+        ("x" * 3000 + " = 1", "'xxxx"),
+        ('[beam.1]\n"' + "y" * 3000 + '" = 1', "beam.1.'yyyy"),
+    ],
+)
+def test_a_long_bad_value_is_quoted_as_an_excerpt(entry, shown):
+    found = problems(f"version = 1\n{entry}\n")
+    assert len(found) == 1, found
+    assert found[0].startswith(shown), found[0]
+    assert len(found[0]) < 300, found[0]
+
+
+def test_a_file_of_many_problems_lists_twenty_and_counts_the_rest():
+    text = "version = 1\n" + "".join(f"unknown_{n} = {n}\n" for n in range(5000))
+    message = one_line(text)
+    assert message.startswith("client.toml: 5000 problems: unknown_0: unknown field")
+    assert message.endswith("; and 4980 more")
+    assert message.count("unknown field") == 20
+
+
+def test_cross_field_problems_come_with_the_others():
+    text = (
+        "version = 1\nvolume = 7\n"
+        "[beam.1]\nnear = 0.9\nfar = 0.5\n"
+        "[pad.1]\ntouch_threshold = 5\nrelease_threshold = 9\n"
+        "[switch.1]\ndegree = 36\noctave = 7\n"
+        "[switch.2]\nmode = 'wobble'\n"
+    )
+    found = problems(text)
+    assert found[0] == "volume: must be in range 0.0..1.0, got 7.0"
+    assert found[1] == "switch.2.mode: must be one of note, latch, chord, got 'wobble'"
+    assert sorted(found[2:]) == [
+        "beam:1: near (0.9 m) must be less than far (0.5 m)",
+        "pad:1: release_threshold (9) must be less than touch_threshold (5)",
+        "switch:1: degree 36 in octave 7 reaches outside the range of notes in C "
+        "major pentatonic; choose a lower degree or octave",
+    ]
+
+
+def test_a_field_that_failed_makes_no_spurious_cross_field_problem():
+    # near falls back to its default (0.15 m) only to build the profile; far at
+    # 0.1 m must not then be blamed for a pairing the therapist never wrote.
+    found = problems("version = 1\n[beam.1]\nnear = 'close'\nfar = 0.1\n")
+    assert found == ["beam.1.near: must be a number, got 'close' (text)"]
+
+
+def test_a_bad_key_skips_the_range_check_it_depends_on():
+    found = problems("version = 1\nkey = 'H'\n[switch.1]\ndegree = 36\noctave = 7\n")
+    assert len(found) == 1 and found[0].startswith("key: unknown note name 'H'")
+
+
+def test_text_over_the_size_limit_is_refused_before_parsing():
+    message = one_line("version = 1\n" + "#" * 1_000_000 + "\n")
+    assert message == "client.toml: too large for a profile (the limit is 1,000,000 bytes)"
+
+
+def test_load_profile_refuses_a_file_over_1_mb_by_its_size(tmp_path):
+    path = tmp_path / "big.toml"
+    path.write_bytes(b"version = 1\n" + b"# padding\n" * 100_000)
+    with pytest.raises(ProfileError) as e:
+        load_profile(path)
+    assert str(e.value) == (
+        f"cannot read profile {path}: it is too large (the limit is 1,000,000 bytes)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: os.mkfifo(p), "it is a named pipe (FIFO), not a regular file"),
+        (lambda p: p.symlink_to("/dev/zero"), "it is a device, not a regular file"),
+        (lambda p: p.symlink_to("/dev/urandom"), "it is a device, not a regular file"),
+        (lambda p: p.write_bytes(b"version = 1\n\0"), "it looks like a binary file, not text"),
+    ],
+)
+def test_load_profile_refuses_hostile_files_in_one_line(tmp_path, make, reason):
+    path = tmp_path / "odd.toml"
+    make(path)
+    with pytest.raises(ProfileError) as e:
+        load_profile(path)
+    assert str(e.value).startswith(f"cannot read profile {path}: {reason}")
+
+
+def test_load_profile_accepts_a_bom_and_crlf_and_counts_lines_as_an_editor(tmp_path):
+    path = tmp_path / "notepad.toml"
+    path.write_bytes(b'\xef\xbb\xbfversion = 1\r\nname = "Ann"\r\nkey = "G"\r\n')
+    assert load_profile(path).name == "Ann"
+    path.write_bytes('version = 1\r\nname = "A\u2028B"\r\nkey = = "G"\r\n'.encode())
+    with pytest.raises(ProfileError, match=r"line 3, column"):
+        load_profile(path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_any_bytes_load_as_a_profile_or_one_line(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "client.toml"
+    path.write_bytes(b"version = 1\n" + data)
+    try:
+        load_profile(path)
+    except ProfileError as e:
+        assert "\n" not in str(e)
+
+
+_toml_parts = st.sampled_from(
+    [
+        "version = 1\n",
+        "[switch.1]\n",
+        "[pad.12]\n",
+        "[beam.1]\n",
+        '[switch."²"]\n',
+        "[switch.01]\n",
+        "mode = 'latch'\n",
+        "degree = 99\n",
+        "near = 2.0\n",
+        "far = 0.1\n",
+        "touch_threshold = 3\n",
+        "volume = nan\n",
+        "key = 'F#'\n",
+        "a.b.c = 1\n",
+        "x = [[[1]]]\n",
+        "name = {a = 1}\n",
+        "instrument = 'kazooo'\n",
+        "= 1\n",
+        "[[switch]]\n",
+        "version = 2\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_toml_parts, max_size=12))
+def test_any_mix_of_entries_parses_or_gives_one_line(parts):
+    try:
+        profile = parse_profile("".join(parts), "client.toml")
+    except ProfileError as e:
+        assert "\n" not in str(e)
+        assert str(e).startswith("client.toml: ")
+    else:
+        assert isinstance(profile, Profile)
