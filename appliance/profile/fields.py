@@ -48,13 +48,21 @@ def specs(cls: type) -> dict[str, Spec]:
     return {f.name: f.metadata["spec"] for f in dataclasses.fields(cls) if "spec" in f.metadata}
 
 
-def in_range(lo: float, hi: float) -> Check:
-    def check(value: float) -> float:
-        if not lo <= value <= hi:
-            raise ValueError(f"must be in range {lo}..{hi}, got {_number(value)}")
+@dataclass(frozen=True, slots=True)
+class InRange:
+    """The check ``in_range`` makes; its bounds are kept for the JSON Schema (schema.py)."""
+
+    lo: float
+    hi: float
+
+    def __call__(self, value: float) -> float:
+        if not self.lo <= value <= self.hi:
+            raise ValueError(f"must be in range {self.lo}..{self.hi}, got {_number(value)}")
         return value
 
-    return check
+
+def in_range(lo: float, hi: float) -> Check:
+    return InRange(lo, hi)
 
 
 def from_toml(spec: Spec, value: object) -> Any:

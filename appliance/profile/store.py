@@ -24,6 +24,7 @@ from appliance.errors import ProfileError
 from appliance.events import InputId, InputKind, input_id
 from appliance.profile.fields import from_toml, specs
 from appliance.profile.inputs import SETTINGS_FOR_KIND, default_settings
+from appliance.profile.migrate import upgrade
 from appliance.profile.model import (
     INPUT_NUMBERS,
     MAX_INPUT_NUMBER,
@@ -79,6 +80,7 @@ def parse_profile(text: str, origin: str = "profile") -> Profile:
         data = parse_toml(text, origin=origin)
     except BadToml as e:
         raise ProfileError(str(e)) from None
+    data = upgrade(data, origin)  # an older version's file becomes today's
     errors: list[str] = []
     profile, clean = _build(data, errors)
     # Cross-field checks run over whatever parsed cleanly, so they are reported
