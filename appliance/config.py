@@ -1,83 +1,332 @@
-"""The box's own configuration: its wiring and its audio.
+"""The box's own configuration: its wiring, its audio, where it keeps things.
 
 This is about the hardware, not the client: which GPIO pin each switch jack
-is on, which soundfont and audio device to use, and the gain ceiling no
-profile can exceed. The defaults match ``hardware/wiring.md``. A box with
-different wiring overrides them in ``/etc/tonic/box.toml`` (or ``--config``).
+is on, the pad board and the beams, which soundfont and audio device to use,
+the gain ceiling no profile can exceed, the data directory and the control
+socket. The defaults match ``hardware/wiring.md``. A box wired differently
+says so in ``/etc/tonic/tonic.toml`` (or ``--config FILE``, or $TONIC_CONFIG);
+a missing default file means the built-in defaults. Every setting, with its
+default, is in ``hardware/tonic.toml.example``::
+
+    switch_pins = [17, 27, 22, 23]
+    gain_ceiling = 0.5
+
+    [pads]              # or: pads = false (no pad board)
+    address = 0x5A
+    irq_pin = "none"    # no IRQ wire: poll the board poll_hz times a second
+
+    [[beams]]           # one [[beams]] per sensor, at most 2
+    trigger = 24
+    echo = 25
+
+    [control]
+    group = "tonic"
+    mode = "0660"       # octal, in quotes
+
+Each setting is declared once (:mod:`appliance.config_fields`), which gives
+the TOML reading, every check, the "valid" lists and ``tonic config``'s
+output. Every problem in a file is reported at once, with its path.
+
+Plain data: nothing here may import the synth (FluidSynth, numpy) or gpiozero;
+``tonic scales`` and every input module import this.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import tomllib
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from appliance.audio_settings import SAMPLE_RATE, AudioSettings
-from appliance.errors import ProfileError
+from appliance.audio_settings import SAMPLE_RATE, SAMPLE_RATES, AudioSettings
+from appliance.config_fields import (
+    HEX,
+    INT,
+    INT_LIST,
+    NUMBER,
+    OCTAL,
+    TEXT,
+    Problem,
+    Reader,
+    check_value,
+    in_range,
+    one_of,
+    optional_int,
+    section,
+    setting,
+    summary,
+)
+from appliance.errors import TonicError
 from appliance.events import InputId, InputKind, input_id
+from appliance.textfile import (
+    MAX_SETTINGS_BYTES,
+    BadToml,
+    FileMissing,
+    UnreadableFile,
+    parse_toml,
+    read_text_file,
+    show_path,
+)
 
-DEFAULT_PATH = Path("/etc/tonic/box.toml")
+DEFAULT_PATH = Path("/etc/tonic/tonic.toml")
 ENV_VAR = "TONIC_CONFIG"
 
 #: BCM pin numbers of the four switch jacks on the reference build.
 DEFAULT_SWITCH_PINS = (17, 27, 22, 23)
+MAX_SWITCHES = 8
 PAD_COUNT = 12  # electrodes on one MPR121
-MAX_BEAMS = 2
+MAX_BEAMS = 2  # they share about 16 pings a second, taking turns
+GPIO_RANGE = (0, 27)  # the BCM GPIOs on the Pi's 40-pin header
+#: The MPR121's four addresses, set by where its ADDR pin is tied.
+MPR121_ADDRESSES = (0x5A, 0x5D)
+I2C_BUS_RANGE = (0, 31)
+#: I2C bus 1, the pad board's, is GPIO 2 (SDA) and GPIO 3 (SCL): nothing else may use them.
+I2C1_PINS = {2: "SDA", 3: "SCL"}
+#: Polling faster than this only loads the bus; slower than 1 Hz is not playable.
+POLL_HZ_RANGE = (1, 200)
+#: How ``irq_pin`` says there is no IRQ wire (the board is polled).
+NO_IRQ = "none"
+#: The Unix socket permission bits; a socket has no use for setuid, setgid or sticky.
+MAX_MODE = 0o777
+SOCKET_NAME = "control.sock"
+SYSTEM_SOCKET_DIR = Path("/run/tonic")
+#: ``sun_path`` holds 108 bytes with the terminating NUL.
+MAX_SOCKET_PATH_BYTES = 107
+MAX_PATH_CHARS = 4096
+_LONGEST_QUOTED = 10**12
+#: Debian's rule for user and group names (useradd's NAME_REGEX, 32 at most).
+_GROUP_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 
 
-class ConfigError(ProfileError):
-    """A box configuration file that cannot be used."""
+class ConfigError(TonicError, ValueError):
+    """A box configuration that cannot be used; :attr:`problems` lists each one."""
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+    @classmethod
+    def of(cls, origin: str, problems: list[Problem]) -> ConfigError:
+        return cls(f"{origin}: {summary(problems)}", tuple(problems))
+
+
+# -- checks --------------------------------------------------------------------
+
+
+def gpio(pin: int) -> int:
+    lo, hi = GPIO_RANGE
+    if not lo <= pin <= hi:
+        raise ValueError(f"must be a BCM GPIO number {lo}..{hi}, got {_number(pin)}")
+    return pin
+
+
+def switch_pins(pins: tuple[int, ...]) -> tuple[int, ...]:
+    if len(pins) > MAX_SWITCHES:
+        raise ValueError(f"at most {MAX_SWITCHES} switches, got {len(pins)}")
+    for n, pin in enumerate(pins, start=1):
+        try:
+            gpio(pin)
+        except ValueError as e:
+            raise ValueError(f"switch {n}: {e}") from None
+    return pins
+
+
+def _number(value: int) -> str:
+    # A value from a hostile file may have thousands of digits: quote only a short one.
+    return str(value) if abs(value) < _LONGEST_QUOTED else "a very large number"
+
+
+def optional_gpio(pin: int | None) -> int | None:
+    return None if pin is None else gpio(pin)
+
+
+def mpr121_address(value: int) -> int:
+    lo, hi = MPR121_ADDRESSES
+    if not lo <= value <= hi:
+        shown = f"0x{value:X}" if 0 <= value < 1 << 16 else _number(value)
+        raise ValueError(f"must be 0x{lo:X}..0x{hi:X} (the MPR121's ADDR pin), got {shown}")
+    return value
+
+
+def gain(value: float) -> float:
+    if not 0.0 < value <= 1.0:  # False for NaN too
+        raise ValueError(f"must be more than 0 and at most 1, got {value:.6g}")
+    return value
+
+
+def absolute_path(value: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    text = os.fspath(value)
+    if not text.isprintable() or len(text) > MAX_PATH_CHARS or not os.path.isabs(text):
+        raise ValueError("must be an absolute path (starting with /), printable")
+    return value
+
+
+def socket_path(value: str) -> str:
+    absolute_path(value)
+    if len(os.fsencode(value)) > MAX_SOCKET_PATH_BYTES:
+        raise ValueError(f"a Unix socket path is at most {MAX_SOCKET_PATH_BYTES} bytes")
+    return value
+
+
+def group_name(value: str) -> str:
+    if not _GROUP_NAME.fullmatch(value):
+        raise ValueError(
+            "must be a group name: lower-case letters, digits, '_' and '-', "
+            "starting with a letter or '_', at most 32 characters"
+        )
+    return value
+
+
+def permission(value: int) -> int:
+    if not 0 <= value <= MAX_MODE:
+        raise ValueError(f'must be a permission "0000".."0777", got "{value:04o}"')
+    return value
+
+
+# -- the socket ------------------------------------------------------------------
+
+
+def default_socket_path(
+    environ: Mapping[str, str] | None = None, system_dir: Path = SYSTEM_SOCKET_DIR
+) -> str:
+    """Where the control socket goes when the config does not say.
+
+    A socket belongs in a runtime directory: emptied at boot (so no stale
+    socket survives a pulled plug), in RAM (the root may be read-only), and
+    never in the data directory. In order:
+
+    1. ``$RUNTIME_DIRECTORY``: systemd made it for the service
+       (``RuntimeDirectory=tonic``, so ``/run/tonic``) with the right owner.
+    2. ``/run/tonic`` when this process can write there (root, the service's
+       user) or a service already listens there (``tonic ctl`` as a therapist).
+    3. ``$XDG_RUNTIME_DIR/tonic``: a desktop session, private to the user
+       (``tonic run --simulate`` on a laptop).
+    4. ``/tmp/tonic-<uid>``: nothing better; whoever creates it must make it
+       0700 and check its owner, as /tmp is shared.
+    """
+    env = os.environ if environ is None else environ
+    runtime = env.get("RUNTIME_DIRECTORY", "").split(":")[0]
+    if runtime:
+        return str(Path(runtime) / SOCKET_NAME)
+    if (system_dir / SOCKET_NAME).exists() or _writable(system_dir):
+        return str(system_dir / SOCKET_NAME)
+    xdg = env.get("XDG_RUNTIME_DIR")
+    if xdg:
+        return str(Path(xdg) / "tonic" / SOCKET_NAME)
+    return f"/tmp/tonic-{os.getuid()}/{SOCKET_NAME}"
+
+
+def _writable(directory: Path) -> bool:
+    if directory.is_dir():
+        return os.access(directory, os.W_OK | os.X_OK)
+    parent = directory.parent
+    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
+
+
+# -- the declarations ---------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class PadWiring:
     """The MPR121 pad board on I2C, and the GPIO its IRQ line is wired to."""
 
-    i2c_bus: int = 1
-    address: int = 0x5A
-    irq_pin: int | None = 4  # None: poll instead (see appliance/inputs/pads.py)
-    poll_hz: float = 50.0
+    i2c_bus: int = setting(
+        1, kind=INT, help="I2C bus number (/dev/i2c-N)", check=in_range(*I2C_BUS_RANGE)
+    )
+    address: int = setting(
+        0x5A, kind=HEX, help="the MPR121's I2C address, 0x5A..0x5D", check=mpr121_address
+    )
+    irq_pin: int | None = setting(
+        4,
+        kind=optional_int(NO_IRQ),
+        help=f'GPIO the IRQ line is wired to; "{NO_IRQ}": no IRQ wire, poll instead',
+        check=optional_gpio,
+    )
+    poll_hz: float = setting(
+        50.0,
+        kind=NUMBER,
+        help=f'reads a second when irq_pin = "{NO_IRQ}"',
+        check=in_range(*POLL_HZ_RANGE),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class BeamWiring:
     """One HC-SR04: trigger out, echo in (through a 5 V to 3.3 V divider)."""
 
-    trigger: int
-    echo: int
+    trigger: int = setting(kind=INT, help="GPIO of the sensor's TRIG", check=gpio)
+    echo: int = setting(kind=INT, help="GPIO of the sensor's ECHO (via the divider)", check=gpio)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlSettings:
+    """The control socket (docs/control-api.md): where, and who may connect."""
+
+    socket: str = setting(
+        kind=TEXT,
+        help="path of the control socket",
+        check=socket_path,
+        factory=default_socket_path,
+    )
+    group: str = setting("tonic", kind=TEXT, help="group that may connect", check=group_name)
+    mode: int = setting(
+        0o660, kind=OCTAL, help="socket permissions, octal in quotes", check=permission
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class BoxConfig:
-    switch_pins: tuple[int, ...] = DEFAULT_SWITCH_PINS
-    pads: PadWiring | None = field(default_factory=PadWiring)  # None: no pad board
-    beams: tuple[BeamWiring, ...] = (BeamWiring(trigger=24, echo=25),)
-    soundfont: str | None = None  # None: the first GM soundfont found
-    audio: AudioSettings = field(default_factory=AudioSettings)
-    sample_rate: int = SAMPLE_RATE
+    switch_pins: tuple[int, ...] = setting(
+        DEFAULT_SWITCH_PINS,
+        kind=INT_LIST,
+        help=f"GPIO of each switch jack, switch:1 first (at most {MAX_SWITCHES})",
+        check=switch_pins,
+    )
+    # section() returns a dataclasses.field, which ruff cannot see (RUF009).
+    pads: PadWiring | None = section(  # noqa: RUF009
+        PadWiring, help="the MPR121 pad board; pads = false: none", optional=True
+    )
+    beams: tuple[BeamWiring, ...] = section(
+        BeamWiring,
+        default=(BeamWiring(trigger=24, echo=25),),
+        help=f"ultrasonic beams, one [[beams]] each, beam:1 first (at most {MAX_BEAMS})",
+        many=MAX_BEAMS,
+        item="beam",
+    )
+    soundfont: str | None = setting(
+        None,
+        kind=TEXT,
+        help="soundfont (.sf2) to play with",
+        check=absolute_path,
+        unset="$TONIC_SOUNDFONT, else the first General MIDI soundfont installed",
+    )
+    audio: AudioSettings = section(AudioSettings, help="the live audio device")  # noqa: RUF009
+    sample_rate: int = setting(
+        SAMPLE_RATE, kind=INT, help="audio sample rate in Hz", check=one_of(*SAMPLE_RATES)
+    )
     #: The loudest master gain the box will ever use. At 0.5, with every
     #: instrument levelled (sound/levels.py), a full-velocity four-note chord
     #: on any General MIDI patch stays below about two thirds of full scale.
-    gain_ceiling: float = 0.5
+    gain_ceiling: float = setting(
+        0.5, kind=NUMBER, help="the loudest master gain any profile may reach, 0..1", check=gain
+    )
+    data_dir: str | None = setting(
+        None,
+        kind=TEXT,
+        help="where profiles and the last-used profile are kept",
+        check=absolute_path,
+        unset="$STATE_DIRECTORY, else ~/.local/share/tonic",
+    )
+    control: ControlSettings = section(ControlSettings, help="the control socket")  # noqa: RUF009
 
     def __post_init__(self) -> None:
-        if len(set(self.switch_pins)) != len(self.switch_pins):
-            raise ConfigError(f"switch_pins: each switch needs its own pin, got {self.switch_pins}")
-        if not all(0 <= p <= 27 for p in self.switch_pins):
-            raise ConfigError(f"switch_pins: GPIO pins run 0..27, got {self.switch_pins}")
-        if not 0.0 < self.gain_ceiling <= 1.0:
-            raise ConfigError(f"gain_ceiling: must be in range 0..1, got {self.gain_ceiling}")
-        if len(self.beams) > MAX_BEAMS:
-            raise ConfigError(f"beams: at most {MAX_BEAMS} beams share the ping budget")
-        used = [*self.switch_pins, *(p for b in self.beams for p in (b.trigger, b.echo))]
-        if self.pads is not None and self.pads.irq_pin is not None:
-            used.append(self.pads.irq_pin)
-        clashes = sorted({p for p in used if used.count(p) > 1})
-        if clashes:
-            raise ConfigError(f"GPIO {', '.join(map(str, clashes))} wired to two inputs")
+        problems = check_value(self) + gpio_clashes(
+            gpio_uses(self.switch_pins, self.pads, self.beams)
+        )
+        if problems:
+            raise ConfigError.of("box config", problems)
 
     def input_ids(self) -> tuple[InputId, ...]:
         """Every input the box has, as labelled on it."""
@@ -88,84 +337,106 @@ class BoxConfig:
         return tuple(ids)
 
 
+# -- GPIOs used twice -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GpioUse:
+    path: str  # the setting that claims the pin
+    label: str  # what uses it, for the message: "switch 1"
+    pin: int
+
+
+def gpio_uses(
+    switches: tuple[int, ...], pads: PadWiring | None, beams: tuple[BeamWiring, ...]
+) -> list[GpioUse]:
+    uses = [GpioUse("switch_pins", f"switch {n}", p) for n, p in enumerate(switches, start=1)]
+    if pads is not None:
+        if pads.i2c_bus == 1:
+            uses += [GpioUse("pads.i2c_bus", f"the pads' I2C {s}", p) for p, s in I2C1_PINS.items()]
+        if pads.irq_pin is not None:
+            uses.append(GpioUse("pads.irq_pin", "the pads' IRQ", pads.irq_pin))
+    for n, b in enumerate(beams, start=1):
+        uses.append(GpioUse(f"beams[{n}].trigger", f"beam {n} trigger", b.trigger))
+        uses.append(GpioUse(f"beams[{n}].echo", f"beam {n} echo", b.echo))
+    return uses
+
+
+def gpio_clashes(uses: list[GpioUse]) -> list[Problem]:
+    """One problem per GPIO claimed more than once, naming every claim."""
+    by_pin: dict[int, list[GpioUse]] = {}
+    for use in uses:
+        by_pin.setdefault(use.pin, []).append(use)
+    problems = []
+    for pin, claims in by_pin.items():
+        if len(claims) > 1:
+            labels = [c.label for c in claims]
+            who = f"{', '.join(labels[:-1])} and {labels[-1]}"
+            problems.append(Problem(claims[-1].path, f"GPIO {pin} is used by {who}"))
+    return problems
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """A config and where each value came from."""
+
+    config: BoxConfig
+    path: str | None  # the file read; None: there was none (built-in defaults)
+    given: frozenset[str] = frozenset()  # the paths the file set ("pads.address")
+
+    def source(self, path: str) -> str:
+        return self.path if self.path is not None and path in self.given else "default"
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> BoxConfig:
-    """Read the box config: ``path``, else $TONIC_CONFIG, else /etc/tonic/box.toml if
-    it exists, else the built-in defaults."""
+    """Read the box config: ``path``, else $TONIC_CONFIG, else /etc/tonic/tonic.toml
+    if it exists, else the built-in defaults."""
+    return read_config(path).config
+
+
+def read_config(path: str | os.PathLike[str] | None = None) -> LoadedConfig:
+    """As :func:`load_config`, keeping where each value came from."""
     chosen = path or os.environ.get(ENV_VAR)
-    if not chosen:
-        if not DEFAULT_PATH.exists():
-            return BoxConfig()
-        chosen = DEFAULT_PATH
     try:
-        data = tomllib.loads(Path(chosen).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"cannot read box config {chosen}: {e}") from None
-    return _from_dict(data, str(chosen))
+        text = read_text_file(
+            chosen or DEFAULT_PATH, what="box config", max_bytes=MAX_SETTINGS_BYTES
+        )
+    except FileMissing as e:
+        if chosen:
+            raise ConfigError(str(e)) from None
+        return LoadedConfig(BoxConfig(), None)
+    except UnreadableFile as e:
+        raise ConfigError(str(e)) from None
+    return parse_config(text, origin=show_path(chosen or DEFAULT_PATH))
 
 
-#: What each setting in box.toml must be, for a clear message instead of a traceback.
-_TYPES: dict[str, tuple[type, ...]] = {
-    "switch_pins": (list,),
-    "pads": (dict, bool),
-    "beams": (list,),
-    "soundfont": (str,),
-    "audio": (dict,),
-    "sample_rate": (int,),
-    "gain_ceiling": (int, float),
-}
-_AUDIO_TYPES: dict[str, type] = {"driver": str, "device": str, "period_size": int, "periods": int}
-
-
-def _from_dict(data: dict[str, Any], origin: str) -> BoxConfig:
-    kwargs: dict[str, Any] = {}
-    for name, value in data.items():
-        types = _TYPES.get(name)
-        if types is None:
-            raise ConfigError(f"{origin}: unknown setting '{name}' (valid: {', '.join(_TYPES)})")
-        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-            raise ConfigError(f"{origin}: {name}: wrong type {type(value).__name__}")
-        if name == "switch_pins":
-            if not all(type(p) is int for p in value):
-                raise ConfigError(f"{origin}: switch_pins: must be whole GPIO numbers, got {value}")
-            value = tuple(value)
-        elif name == "audio":
-            value = _audio(value, origin)
-        elif name == "pads":
-            # pads = false: no pad board; pads = true: the default wiring.
-            if isinstance(value, bool):
-                value = PadWiring() if value else None
-            else:
-                value = _table(PadWiring, value, origin, "pads")
-        elif name == "beams":
-            value = tuple(_table(BeamWiring, b, origin, "beams") for b in value)
-        kwargs[name] = value
+def parse_config(text: str, origin: str) -> LoadedConfig:
+    """The config in TOML ``text``; every problem is raised at once as a ConfigError."""
     try:
-        return BoxConfig(**kwargs)
-    except ConfigError as e:
-        raise ConfigError(f"{origin}: {e}") from None
+        data = parse_toml(text, origin=origin)
+    except BadToml as e:
+        raise ConfigError(str(e)) from None
+    reader = Reader()
+    values = reader.fields(BoxConfig, data)
+    bad = reader.bad_paths
+    defaults = BoxConfig()
+    parts: dict[str, Any] = {
+        n: values.get(n, getattr(defaults, n)) for n in ("switch_pins", "pads", "beams")
+    }
+    # Pins whose setting had a problem fell back to defaults: leave them out.
+    uses = [u for u in gpio_uses(**_as_uses(parts)) if not _under(u.path, bad)]
+    problems = reader.problems + gpio_clashes(uses)
+    if problems:
+        raise ConfigError.of(origin, problems)
+    return LoadedConfig(BoxConfig(**values), origin, frozenset(reader.given))
 
 
-def _audio(table: dict[str, Any], origin: str) -> AudioSettings:
-    for name, value in table.items():
-        kind = _AUDIO_TYPES.get(name)
-        if kind is None:
-            valid = ", ".join(_AUDIO_TYPES)
-            raise ConfigError(f"{origin}: audio.{name}: unknown setting (valid: {valid})")
-        if type(value) is not kind:
-            raise ConfigError(f"{origin}: audio.{name}: must be {kind.__name__}, got {value!r}")
-    return AudioSettings(**table)
+def _as_uses(parts: dict[str, Any]) -> dict[str, Any]:
+    return {"switches": parts["switch_pins"], "pads": parts["pads"], "beams": parts["beams"]}
 
 
-def _table(kind: type[Any], table: object, origin: str, where: str) -> Any:
-    """Build a small wiring dataclass from a TOML table, with clear errors."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{origin}: {where}: must be a table, got {table!r}")
-    try:
-        value = kind(**table)
-    except TypeError as e:
-        raise ConfigError(f"{origin}: {where}: {e}") from None
-    for f in dataclasses.fields(kind):
-        got = getattr(value, f.name)
-        if isinstance(got, bool) or not isinstance(got, int | float | type(None)):
-            raise ConfigError(f"{origin}: {where}.{f.name}: must be a number, got {got!r}")
-    return value
+def _under(path: str, bad: set[str]) -> bool:
+    return any(path == b or path.startswith((f"{b}.", f"{b}[")) for b in bad)

@@ -237,7 +237,7 @@ def test_script_that_is_not_text(capsys, tmp_path):
 def test_box_config_with_an_unknown_setting(capsys, tmp_path, script):
     (tmp_path / "box.toml").write_text("switch_pinz = [17]\n")
     message = _fails(capsys, tmp_path, script)
-    assert message.startswith("tonic: error: box.toml: unknown setting 'switch_pinz'")
+    assert message.startswith("tonic: error: box.toml: switch_pinz: unknown setting; did you mean")
 
 
 @pytest.mark.parametrize(
