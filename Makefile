@@ -54,3 +54,14 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) demo.wav .pytest_cache .ruff_cache .hypothesis
+
+# Install the box as a service on this Pi (or Debian machine): `sudo make install`.
+# services/install.sh says what it does; running it again updates the box.
+.PHONY: install uninstall
+
+install:
+	$(SUDO) env TONIC_APT_PACKAGES="$(APT_PACKAGES)" services/install.sh
+
+# Removes the app and the service; keeps the profiles, the config and the user.
+uninstall:
+	$(SUDO) services/install.sh --uninstall
