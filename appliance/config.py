@@ -103,13 +103,14 @@ _GROUP_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 class ConfigError(TonicError, ValueError):
     """A box configuration that cannot be used; :attr:`problems` lists each one."""
 
-    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
+    def __init__(self, message: str, problems: tuple[Problem, ...] = (), origin: str = "") -> None:
         super().__init__(message)
         self.problems = problems
+        self.origin = origin
 
     @classmethod
     def of(cls, origin: str, problems: list[Problem]) -> ConfigError:
-        return cls(f"{origin}: {summary(problems)}", tuple(problems))
+        return cls(f"{origin}: {summary(problems)}", tuple(problems), origin)
 
 
 # -- checks --------------------------------------------------------------------
@@ -362,8 +363,12 @@ def gpio_uses(
     return uses
 
 
-def gpio_clashes(uses: list[GpioUse]) -> list[Problem]:
-    """One problem per GPIO claimed more than once, naming every claim."""
+def gpio_clashes(uses: list[GpioUse], given: frozenset[str] = frozenset()) -> list[Problem]:
+    """One problem per GPIO claimed more than once, naming every claim.
+
+    The problem's path is the last claim the file made (``given``), since that
+    is most likely the line to change; else the last claim.
+    """
     by_pin: dict[int, list[GpioUse]] = {}
     for use in uses:
         by_pin.setdefault(use.pin, []).append(use)
@@ -372,7 +377,8 @@ def gpio_clashes(uses: list[GpioUse]) -> list[Problem]:
         if len(claims) > 1:
             labels = [c.label for c in claims]
             who = f"{', '.join(labels[:-1])} and {labels[-1]}"
-            problems.append(Problem(claims[-1].path, f"GPIO {pin} is used by {who}"))
+            mine = [c.path for c in claims if c.path in given] or [claims[-1].path]
+            problems.append(Problem(mine[-1], f"GPIO {pin} is used by {who}"))
     return problems
 
 
@@ -428,7 +434,7 @@ def parse_config(text: str, origin: str) -> LoadedConfig:
     }
     # Pins whose setting had a problem fell back to defaults: leave them out.
     uses = [u for u in gpio_uses(**_as_uses(parts)) if not _under(u.path, bad)]
-    problems = reader.problems + gpio_clashes(uses)
+    problems = reader.problems + gpio_clashes(uses, frozenset(reader.given))
     if problems:
         raise ConfigError.of(origin, problems)
     return LoadedConfig(BoxConfig(**values), origin, frozenset(reader.given))
