@@ -134,6 +134,10 @@ class FluidSynth(Synth):
         # -1 is FluidSynth's "every channel".
         self._fs.all_notes_off(-1 if channel is None else channel)
 
+    def silence(self) -> None:
+        """Every voice off now, release tails too (stop and panic's last word)."""
+        self._fs.all_sounds_off(-1)
+
     def instruments_ready(self) -> None:
         # The level probe holds a second copy of the soundfont (148 MB for
         # FluidR3); a Pi should not carry it between profile changes. A

@@ -1,0 +1,43 @@
+"""``tonic run``: the box as a service (systemd starts it; ``--simulate`` runs it anywhere)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+
+def add(commands: Any) -> None:
+    run_ = commands.add_parser("run", help="run the box as a service until stopped")
+    run_.add_argument(
+        "--simulate",
+        action="store_true",
+        help="simulated switches, pads and beam (and real-time rendering without a sound card)",
+    )
+    run_.add_argument(
+        "--config", type=Path, help="box config (TOML); default /etc/tonic/tonic.toml"
+    )
+    run_.add_argument("--profile", help="start with this profile (default: the last one used)")
+    run_.add_argument("--data-dir", type=Path, help="where profiles are kept")
+    run_.add_argument("--socket", help="the control socket's path")
+    run_.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from appliance.service.run import Service, ServiceOptions
+    from appliance.service.systemd import log_handler
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(log_handler(args.verbose))
+    root.setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    options = ServiceOptions(
+        simulate=args.simulate,
+        config=args.config,
+        profile=args.profile,
+        data_dir=args.data_dir,
+        socket=args.socket,
+    )
+    return Service(options).run()

@@ -1,0 +1,1 @@
+"""``tonic run``: the box as a systemd service, with its control socket."""
