@@ -255,7 +255,7 @@ class ProfileLibrary:
     def new(self, name: str, from_: str | None = None) -> str:
         """A new profile copied from ``from_`` (default: the box's default)."""
         with self._lock:
-            source = self.load(from_).profile if from_ else self._box_default().profile
+            source = self.load(from_).profile if from_ else self.box_default().profile
             return self.save_as(source, name)
 
     def rename(self, old: str, new: str) -> str:
@@ -350,19 +350,29 @@ class ProfileLibrary:
         with self._lock:
             slug, problem = self._read_record()
             if slug is None:
-                fallback = self._box_default()
+                fallback = self.box_default()
                 if problem is None:
                     return fallback
                 return dataclasses.replace(fallback, warning=_joined(problem, fallback.warning))
             try:
                 return self._load_any(self._resolve(slug))
             except ProfileError as e:
-                fallback = self._box_default()
+                fallback = self.box_default()
                 why = f"the last profile used ('{slug}') could not be opened: {e}"
                 return dataclasses.replace(
                     fallback,
                     warning=_joined(f"{why}; playing '{fallback.profile.name}'", fallback.warning),
                 )
+
+    def box_default(self) -> LoadedProfile:
+        """The box's default: the user's own "Default" if it loads, else the shipped one."""
+        if self._is_user(DEFAULT_SLUG):
+            try:
+                return self._load_user(DEFAULT_SLUG)
+            except ProfileError as e:
+                starter = self._load_any_starter(DEFAULT_SLUG)
+                return dataclasses.replace(starter, warning=f"{e}; playing the built-in default")
+        return self._load_any_starter(DEFAULT_SLUG)
 
     # -- inside ------------------------------------------------------------------------
 
@@ -450,16 +460,6 @@ class ProfileLibrary:
                 f"a profile named {excerpt(name)} already exists ({slug}{SUFFIX}); "
                 "choose another name"
             )
-
-    def _box_default(self) -> LoadedProfile:
-        """The box's default: the user's own "Default" if it loads, else the shipped one."""
-        if self._is_user(DEFAULT_SLUG):
-            try:
-                return self._load_user(DEFAULT_SLUG)
-            except ProfileError as e:
-                starter = self._load_any_starter(DEFAULT_SLUG)
-                return dataclasses.replace(starter, warning=f"{e}; playing the built-in default")
-        return self._load_any_starter(DEFAULT_SLUG)
 
     def _load_any_starter(self, slug: str) -> LoadedProfile:
         starter = _starters()[slug]
