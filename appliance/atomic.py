@@ -4,30 +4,118 @@ The therapist switches the box off at the wall at the end of every session,
 so every file Tonic writes goes through here: write a hidden temporary file
 in the same directory, flush it to disk, rename it over the target, then
 flush the directory entry.
+
+A write cut short (power pulled, process killed) leaves its temporary file,
+``.<name>.<random>.tmp``, behind. Each writer holds an exclusive ``flock`` on
+its temporary file for as long as it writes, and the kernel drops that lock
+when the writer dies, however it dies. So a temporary file nobody holds a lock
+on is stale, whatever its age: the next write of the same target removes the
+stale ones beside it, and a service calls :func:`remove_stale_temp_files` on
+its data directory at start.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import glob
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+TEMP_SUFFIX = ".tmp"
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = create_temp_file(path)
     try:
+        remove_stale_temp_files(path.parent, path.name)
         os.fchmod(fd, file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8") as f:
+            fd = -1  # the file object owns it now, and closes it (dropping the lock)
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+            # Renamed while still locked, so no sweep can take it mid-rename.
+            os.replace(tmp, path)
         fsync_dir(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        if fd >= 0:
+            os.close(fd)
     return path
+
+
+def create_temp_file(path: Path) -> tuple[int, Path]:
+    """A new, locked ``.<name>.<random>.tmp`` beside ``path``: its fd and its path.
+
+    The lock is held until the fd is closed, which marks the file as in use
+    for :func:`remove_stale_temp_files`.
+    """
+    while True:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        # A sweep may have found the file between mkstemp and flock, locked it
+        # first and removed it; then start again with a fresh one.
+        if os.fstat(fd).st_nlink > 0:
+            return fd, Path(tmp)
+        os.close(fd)
+
+
+def remove_stale_temp_files(
+    directory: str | os.PathLike[str], name: str | None = None
+) -> list[Path]:
+    """Remove temporary files left by interrupted writes; return what was removed.
+
+    Only files named as :func:`create_temp_file` names them (``.<name>.*.tmp``,
+    for one target ``name`` or for any) and that no live writer holds locked.
+    Files that vanish or cannot be opened meanwhile are left alone.
+    """
+    directory = Path(directory)
+    pattern = f".{glob.escape(name)}.*{TEMP_SUFFIX}" if name is not None else f".*{TEMP_SUFFIX}"
+    removed = []
+    with contextlib.suppress(OSError):
+        candidates = list(directory.glob(pattern))
+        for candidate in candidates:
+            if _remove_if_unlocked(candidate):
+                removed.append(candidate)
+    return removed
+
+
+def _remove_if_unlocked(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False  # gone already, a symlink, or not ours to read
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                return False  # a live writer holds it
+            raise
+        # Still the file we locked? (it may have been renamed into place and
+        # the name reused); only then remove it, while holding its lock.
+        try:
+            current = os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        if (current.st_dev, current.st_ino) != (info.st_dev, info.st_ino):
+            return False
+        path.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def file_mode(path: Path) -> int:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import wave
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
-from appliance.atomic import file_mode, fsync_dir
+from appliance.atomic import create_temp_file, file_mode, fsync_dir
 
 
 class WavWriter:
@@ -24,11 +23,9 @@ class WavWriter:
         self.frames = 0
         self.peak = 0
         self._sum_squares = 0.0
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        os.close(fd)
-        self._tmp = Path(tmp)
+        # Held (with its lock) until commit()/discard(): a sweep for stale
+        # temporary files then knows this one is being written.
+        self._lock, self._tmp = create_temp_file(self.path)
         # Held open across write() calls and closed by commit()/discard().
         self._wav: wave.Wave_write | None = wave.open(str(self._tmp), "wb")  # noqa: SIM115
         self._wav.setnchannels(2)
@@ -69,6 +66,7 @@ class WavWriter:
             os.fchmod(f.fileno(), file_mode(self.path))
             os.fsync(f.fileno())
         os.replace(self._tmp, self.path)
+        self._unlock()
         fsync_dir(self.path.parent)
         return self.path
 
@@ -77,6 +75,12 @@ class WavWriter:
             self._wav.close()
             self._wav = None
         self._tmp.unlink(missing_ok=True)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
 
     def __enter__(self) -> WavWriter:
         return self
