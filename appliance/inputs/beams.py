@@ -51,6 +51,13 @@ reaches the engine 62.5 ms after the jump instead of 125 ms, inside the
 profile's ``confirm_ms`` (100 ms). Confirms are bounded: a confirming ping
 never asks for another, so a beam takes at most two slots out of three and
 the other keeps at least a third (5.3 pings/s, one at least every 190 ms).
+
+All of the scanner's time comes from three functions it is given: ``clock``
+(stamps and slots), ``wait`` (the waits between slots and for an echo, on a
+``threading.Event``) and ``sleep`` (the trigger pulse). Live they are
+``time.monotonic``, ``Event.wait`` and ``time.sleep``; a test gives a
+simulated clock that advances only when the scanner waits, so the round
+robin runs in simulated time and a busy machine cannot change what it sees.
 """
 
 from __future__ import annotations
@@ -84,6 +91,14 @@ LISTEN_MARGIN_S = 0.010  # the sensor's delay before ECHO rises, plus scheduling
 MAX_BEAMS = 2
 
 Clock = Callable[[], float]
+#: Wait for an event for at most ``timeout`` seconds; True if it was set.
+Wait = Callable[[threading.Event, float], bool]
+Sleep = Callable[[float], None]
+
+
+def wait_for_event(event: threading.Event, timeout: float) -> bool:
+    """The live :data:`Wait`: ``event.wait`` in real time."""
+    return event.wait(timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,12 +195,16 @@ class BeamScanner:
         retry_interval: float = 1.0,
         pin_factory: Factory | None = None,
         clock: Clock = time.monotonic,
+        wait: Wait = wait_for_event,
+        sleep: Sleep = time.sleep,
     ) -> None:
         _check(beams, pings_per_second, max_range_m, confirm_jump_m, offline_after, startup_misses)
         if retry_interval <= 0:
             raise ValueError(f"retry_interval must be positive, not {retry_interval}")
         self._submit = submit
         self._clock = clock
+        self._wait = wait
+        self._sleep = sleep
         self._slot_s = 1.0 / pings_per_second
         self._max_range = max_range_m
         # Long enough for an echo from max range and back; an HC-SR04 that
@@ -238,11 +257,11 @@ class BeamScanner:
     # -- the scanner thread --------------------------------------------------
 
     def _run(self) -> None:
-        clock, stop, beams = self._clock, self._stop, self._beams
+        clock, wait, stop, beams = self._clock, self._wait, self._stop, self._beams
         cursor = 0  # whose turn it is in the round robin
         confirm: _Beam | None = None
         next_slot = clock()
-        while not stop.wait(max(0.0, next_slot - clock())):
+        while not wait(stop, max(0.0, next_slot - clock())):
             now = clock()
             beam, confirming = confirm, confirm is not None
             confirm = None
@@ -276,9 +295,9 @@ class BeamScanner:
         beam.arm()
         beam.pinged_at = self._clock()
         beam.trigger.on()
-        time.sleep(TRIGGER_PULSE_S)
+        self._sleep(TRIGGER_PULSE_S)
         beam.trigger.off()
-        if beam.fell.wait(self._listen_s):
+        if self._wait(beam.fell, self._listen_s):
             rise, fall = beam.edges()
             if rise is not None and fall is not None:
                 width = beam.echo.pin_factory.ticks_diff(fall, rise)

@@ -101,6 +101,7 @@ class MPR121Emulator:
         self._regs = bytearray(256)
         self._pointer = 0
         self._plugged = True
+        self._fault: BaseException | None = None
         self._irq = False
         self._delta = [0] * ELECTRODES
         self._baseline = list(UNTOUCHED_COUNTS)
@@ -109,6 +110,11 @@ class MPR121Emulator:
         self._on_irq: Callable[[bool], None] | None = None
         #: (register, length) of recent reads, newest last, for tests.
         self.read_log: deque[tuple[int, int]] = deque(maxlen=256)
+        #: (register, thread name) of recent register writes, newest last: tests
+        #: check which thread did the I2C (never the engine's).
+        self.write_log: deque[tuple[int, str]] = deque(maxlen=1024)
+        #: The names of the threads that read the chip, newest last.
+        self.reader_threads: deque[str] = deque(maxlen=256)
         self.transactions = 0
         self._power_up()
         self.on_irq = on_irq
@@ -153,6 +159,16 @@ class MPR121Emulator:
         with self._lock:
             self._plugged = True
             self._power_up()
+
+    def break_bus(self, error: BaseException) -> None:
+        """Make every transaction raise (a copy of) ``error``, as a failing bus adapter or
+        driver might, whatever its type; the chip keeps its state. :meth:`mend_bus` undoes it."""
+        with self._lock:
+            self._fault = error
+
+    def mend_bus(self) -> None:
+        with self._lock:
+            self._fault = None
 
     def wait_irq_delivered(self, timeout: float = 2.0) -> bool:
         """Block until every IRQ edge so far has been handed to ``on_irq`` (for tests)."""
@@ -265,6 +281,8 @@ class MPR121Emulator:
     # -- the chip ------------------------------------------------------------------
 
     def _transaction(self, address: int) -> None:
+        if self._fault is not None:
+            raise type(self._fault)(*self._fault.args)  # a fresh one: no growing traceback
         if not self._plugged:
             raise OSError(5, "Input/output error")
         if address != self.address:
@@ -275,6 +293,8 @@ class MPR121Emulator:
         if not data:
             return  # an address probe: ACK and nothing else
         self._pointer = data[0]
+        if len(data) > 1:
+            self.write_log.append((self._pointer, threading.current_thread().name))
         for value in data[1:]:
             self._store(self._pointer, value)
             self._pointer = (self._pointer + 1) & 0xFF
@@ -301,6 +321,7 @@ class MPR121Emulator:
             self._pointer = (self._pointer + 1) & 0xFF
         length = end - start
         self.read_log.append((first, length))
+        self.reader_threads.append(threading.current_thread().name)
         if any((first + k) & 0xFF <= TOUCH_STATUS + 1 for k in range(length)):
             self._set_irq(False)  # reading the touch status releases IRQ
 

@@ -27,13 +27,23 @@ Two ways to learn of a change:
   a 100 kHz bus (5 bytes on the wire with addressing): 2.5 % of the bus, and
   at most 20 ms (10 ms on average) added to a touch's latency.
 
-When a read fails the board goes offline (``Released`` for every held pad, so
-nothing drones on, then ``InputOffline`` for all twelve) and the same thread
+When a read fails, whatever the bus or the driver raised, the board goes
+offline (``Released`` for every held pad, so nothing drones on, then
+``InputOffline`` for all twelve, with the reason) and the same thread
 retries with exponential backoff, 0.5 s doubling to 8 s, until the chip
 answers; it is then set up again from scratch and ``InputOnline`` is sent::
 
       chip     ‾‾‾‾‾‾‾‾‾‾‾‾\\__unplugged________________/‾‾‾‾‾‾‾‾‾‾
       read          ok     ✗ offline   .5s ✗   1s ✗   2s ✓ online
+
+The bus itself may be given as an opener (``open_bus``, e.g. Blinka's
+``busio.I2C`` on the Pi): a bus that cannot be opened is retried the same
+way as a missing chip, and a bus that failed is opened afresh. The thread
+never dies: an unexpected error is logged once, and it carries on.
+
+Thresholds are written by this thread too: :meth:`PadBoard.set_thresholds`
+only records the wanted values and wakes it, so the caller (the engine's
+owner thread, when the therapist changes a profile) never waits on I2C.
 """
 
 from __future__ import annotations
@@ -59,18 +69,14 @@ from appliance.events import (
     Released,
     input_id,
 )
+from appliance.inputs.reopen import DEFAULT_RETRY_DELAYS, Backoff
 
 log = logging.getLogger(__name__)
 
 PADS = 12
 MPR121_ADDRESSES = range(0x5A, 0x5E)  # set by the ADDR pin
 DEFAULT_THRESHOLDS: tuple[tuple[int, int], ...] = ((12, 6),) * PADS
-#: Seconds between reconnection attempts; the last one repeats.
-DEFAULT_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
-
-#: What constructing the driver raises when the chip is missing or wrong: its
-#: probe turns OSError into ValueError, and a bad CONFIG2 is a RuntimeError.
-_SETUP_ERRORS = (OSError, ValueError, RuntimeError)
+__all__ = ["DEFAULT_RETRY_DELAYS", "PadBoard", "PadLevel", "PadSettingError"]
 
 
 class PadSettingError(TonicError, ValueError):
@@ -100,7 +106,11 @@ def _describe(error: BaseException) -> str:
     # address"; the errno underneath says more (EIO vs. nobody ACKing).
     if isinstance(error, ValueError) and isinstance(error.__context__, OSError):
         return f"no answer ({error.__context__})"
-    return str(error)
+    # OSError and the driver's own errors speak for themselves; anything else
+    # (a bus adapter's RuntimeError, a bug) is named, so its line is not cryptic.
+    if isinstance(error, OSError) or type(error) in (ValueError, RuntimeError):
+        return str(error) or type(error).__name__
+    return f"{type(error).__name__}: {error}"
 
 
 class PadBoard:
@@ -108,9 +118,10 @@ class PadBoard:
 
     def __init__(
         self,
-        i2c: object,
+        i2c: object | None,
         submit: Callable[[Event], None],
         *,
+        open_bus: Callable[[], object] | None = None,
         address: int = 0x5A,
         irq_pin: int | None,
         pin_factory: Factory | None = None,
@@ -133,12 +144,15 @@ class PadBoard:
             raise PadSettingError(f"first_pad must be 1 or more, got {first_pad}")
         if not retry_delays or min(retry_delays) < 0:
             raise PadSettingError("retry_delays must be non-empty and not negative")
+        if (i2c is None) == (open_bus is None):
+            raise PadSettingError("give the I2C bus or a way to open it (open_bus), not both")
         self.address = address
         self.ids: tuple[InputId, ...] = tuple(
             input_id(InputKind.PAD, first_pad + i) for i in range(PADS)
         )
         self.first_pad = first_pad
-        self._i2c = i2c
+        self._i2c = i2c  # None until open_bus gives one
+        self._open_bus = open_bus
         self._submit = submit
         self._clock = clock
         self._irq_pin = irq_pin
@@ -146,6 +160,7 @@ class PadBoard:
         self._poll_period = 1.0 / poll_hz
         self._check_interval = check_interval
         self._thresholds = [(int(touch), int(release)) for touch, release in thresholds]
+        self._unwritten: set[int] = set()  # pads whose thresholds the thread must write
         self._retry_delays = tuple(retry_delays)
         self._lock = threading.Lock()  # every I2C transaction and the state below
         self._chip: adafruit_mpr121.MPR121 | None = None  # None while offline
@@ -154,6 +169,7 @@ class PadBoard:
         self._reason = "not started"
         self._was_offline = False
         self._closed = False
+        self._last_crash = ""  # the last unexpected error the thread survived
         self._wake = threading.Event()
         self._irq: DigitalInputDevice | None = None
         self._thread: threading.Thread | None = None
@@ -217,9 +233,12 @@ class PadBoard:
             thread.join(2.0)
 
     def set_thresholds(self, pad_number: int, touch: int, release: int) -> None:
-        """Set pad ``pad:pad_number``'s thresholds (counts below baseline), now if online,
-        and again whenever the chip is set up after a reconnect. A bus error while
-        writing takes the board offline rather than raising; the values still apply."""
+        """Ask for pad ``pad:pad_number``'s thresholds (counts below baseline).
+
+        Returns at once, without I2C: the board's thread writes them (soon if
+        online, else when the chip is next set up). A bus error while writing
+        takes the board offline; the values still apply after the reconnect.
+        """
         last = self.first_pad + PADS - 1
         if not self.first_pad <= pad_number <= last:
             raise PadSettingError(f"pad must be in range {self.first_pad}..{last}")
@@ -227,12 +246,8 @@ class PadBoard:
         index = pad_number - self.first_pad
         with self._lock:
             self._thresholds[index] = (touch, release)
-            if self._chip is not None:
-                try:
-                    self._chip[index].threshold = touch
-                    self._chip[index].release_threshold = release
-                except OSError as e:
-                    self._fail(self._stamp(self._clock()), e)
+            self._unwritten.add(index)
+        self._wake.set()
 
     def levels(self) -> tuple[PadLevel, ...]:
         """Each pad's filtered data and baseline, read now; ``()`` while offline.
@@ -247,7 +262,7 @@ class PadBoard:
             assert chip is not None
             try:
                 data = [(chip.filtered_data(i), chip.baseline_data(i)) for i in range(PADS)]
-            except OSError as e:
+            except Exception as e:  # whatever the bus raises: offline, and retried
                 self._fail(self._stamp(t), e)
                 return ()
             return tuple(
@@ -265,19 +280,38 @@ class PadBoard:
     # -- the board's own thread ----------------------------------------------------
 
     def _run(self, period: float) -> None:
-        attempt = 0
+        backoff = Backoff(self._retry_delays)
         while not self._closed:
-            if self._chip is not None:
-                attempt = 0
-                if not self._wake.wait(period):
-                    with self._lock:
-                        self._read_status(self._clock())
-            else:
-                delay = self._retry_delays[min(attempt, len(self._retry_delays) - 1)]
-                attempt += 1
-                if not self._wake.wait(delay):
-                    self._connect()
+            try:
+                self._step(period, backoff)
+            except Exception as e:
+                # Nothing may end this thread: later unplugs would go unnoticed
+                # and the pads would never come back. Say so once, then carry on.
+                self._survived(e, backoff.next())
+
+    def _step(self, period: float, backoff: Backoff) -> None:
+        if self._chip is not None:
+            backoff.reset()
+            woken = self._wake.wait(period)
+            self._wake.clear()  # before looking at the work, so no wake-up is lost
+            with self._lock:
+                if self._unwritten:
+                    self._write_thresholds()
+                elif not woken:
+                    self._read_status(self._clock())
+        else:
+            woken = self._wake.wait(backoff.next())
             self._wake.clear()
+            if not woken:
+                self._connect()
+
+    def _survived(self, error: Exception, delay: float) -> None:
+        reason = f"{type(error).__name__}: {error}"
+        if reason != self._last_crash:
+            self._last_crash = reason
+            log.error("pads: unexpected %s; carrying on", reason, exc_info=error)
+        self._wake.wait(delay)  # never a hot loop, whatever keeps failing
+        self._wake.clear()
 
     # -- with the lock held ------------------------------------------------------------
 
@@ -293,7 +327,7 @@ class PadBoard:
             return False
         try:
             mask = chip.touched() & 0xFFF
-        except OSError as e:
+        except Exception as e:  # OSError on an unplug; a bus adapter may raise anything
             self._fail(self._stamp(t), e)
             return False
         if mask != self._mask:
@@ -306,9 +340,25 @@ class PadBoard:
             if changed >> i & 1:
                 self._submit(Pressed(t, pad) if mask >> i & 1 else Released(t, pad))
 
-    def _fail(self, t: float, error: OSError) -> None:
+    def _write_thresholds(self) -> None:
+        """Write the thresholds asked for since the last write (board thread, lock held)."""
+        chip = self._chip
+        if chip is None:
+            return  # _connect writes them all
+        try:
+            while self._unwritten:
+                index = min(self._unwritten)
+                touch, release = self._thresholds[index]
+                chip[index].threshold = touch
+                chip[index].release_threshold = release
+                self._unwritten.discard(index)
+        except Exception as e:
+            self._fail(self._stamp(self._clock()), e)
+
+    def _fail(self, t: float, error: BaseException) -> None:
         self._chip = None
         self._reason = f"MPR121 at 0x{self.address:02X}: {_describe(error)}"
+        self._drop_bus()
         self._report(t, 0)  # release held pads before saying they are gone
         for pad in self.ids:
             self._submit(InputOffline(t, pad, self._reason))
@@ -319,18 +369,29 @@ class PadBoard:
     # -- either thread, takes the lock ---------------------------------------------------
 
     def _connect(self) -> bool:
-        """Set the chip up from scratch (reset, thresholds, status); True if it answered."""
+        """Set the chip up from scratch (bus, reset, thresholds, status); True if it answered."""
         with self._lock:
             if self._closed:
                 return False
+            if self._i2c is None:
+                assert self._open_bus is not None
+                try:
+                    self._i2c = self._open_bus()
+                except Exception as e:  # Blinka raises many kinds off a Pi
+                    self._reason = f"no I2C bus ({_describe(e)})"
+                    log.debug("pads: %s", self._reason)
+                    return False
             try:
                 chip = adafruit_mpr121.MPR121(self._i2c, address=self.address)
+                self._unwritten.clear()  # all of them, now
                 for i, (touch, release) in enumerate(self._thresholds):
                     chip[i].threshold = touch
                     chip[i].release_threshold = release
                 mask = chip.touched() & 0xFFF
-            except _SETUP_ERRORS as e:
+            except Exception as e:  # missing chip (OSError/ValueError), wrong chip, any bus fault
                 self._reason = f"MPR121 at 0x{self.address:02X}: {_describe(e)}"
+                self._unwritten.update(range(PADS))
+                self._drop_bus()
                 log.debug("pads: %s", self._reason)
                 return False
             t = self._stamp(self._clock())
@@ -344,6 +405,18 @@ class PadBoard:
             if mask:  # a pad held through set-up plays, so Pressed/Released stay paired
                 self._report(t, mask)
             return True
+
+    def _drop_bus(self) -> None:
+        """Forget a bus this board opened, so the next attempt opens it afresh (lock held)."""
+        if self._open_bus is None or self._i2c is None:
+            return
+        bus, self._i2c = self._i2c, None
+        deinit = getattr(bus, "deinit", None)  # busio.I2C frees /dev/i2c-N
+        if callable(deinit):
+            try:
+                deinit()
+            except Exception as e:
+                log.debug("pads: closing the I2C bus: %s", e)
 
     def _go_offline_at_start(self) -> None:
         with self._lock:

@@ -2,14 +2,19 @@
 
 For ``tonic demo``, benchmarks and running on a laptop: gpiozero's mock pins
 stand in for the switch jacks, an emulated MPR121 on a fake I2C bus (with its
-IRQ line on a mock pin) stands in for the pads, and mock HC-SR04s echo from
-whatever distance is set. Everything above these (gpiozero devices, the
-Adafruit driver, the scanner, the engine) runs unchanged.
+IRQ line on a mock pin) stands in for the pads, and simulated HC-SR04s
+(:class:`EchoingTriggerPin`) echo from whatever distance is set. Everything
+above these (gpiozero devices, the Adafruit driver, the scanner, the engine)
+runs unchanged.
 """
 
 from __future__ import annotations
 
-from gpiozero.pins.mock import MockFactory, MockTriggerPin
+import time
+from collections import deque
+from collections.abc import Callable
+
+from gpiozero.pins.mock import MockFactory, MockPin, PinState
 
 from appliance.config import BoxConfig
 from appliance.inputs.beams import SPEED_OF_SOUND
@@ -18,6 +23,75 @@ from appliance.inputs.mpr121_emulator import MPR121Emulator
 #: How long a real HC-SR04 holds ECHO high when nothing comes back (about
 #: 38 ms): the scanner reads it as an empty beam.
 NOTHING_ECHO_S = 0.038
+#: How many trigger times a simulated sensor remembers, for tests.
+PINGS_KEPT = 1024
+
+
+def drive_at(pin: MockPin, high: bool, t: float) -> None:
+    """Drive an input mock pin as ``drive_high``/``drive_low`` do, stamped ``t``, not now.
+
+    The stamp is what a listener gets as the edge's ``ticks``. (This mirrors
+    ``MockPin._change_state``, which always stamps ``monotonic()``.)
+    """
+    if pin._state == high:
+        return
+    pin._state = high
+    pin.states.append(PinState(t - pin._last_change, high))
+    pin._last_change = t
+    if pin._edges in ("both", "rising" if high else "falling") and pin._when_changed is not None:
+        pin._call_when_changed()
+
+
+class EchoingTriggerPin(MockPin):
+    """TRIG of a simulated HC-SR04 whose echo is exactly ``echo_time`` long.
+
+    gpiozero's ``MockTriggerPin`` times its echo with a thread that sleeps,
+    so on a busy machine (or a Pi) the sleep overruns and a hand reads
+    centimetres, sometimes a whole zone, too far away. Here the echo
+    happens on the thread that raised TRIG, and its two edges are stamped
+    from ``clock`` exactly ``echo_time`` apart, so the scanner measures the
+    distance that was set, whatever the load::
+
+        TRIG  __|~~ (the scanner's trigger.on())
+        ECHO  __|~~~~~~~~~~~~~~|____    rise at clock(), fall at clock() + echo_time
+                <- echo_time ->         (``sleep(echo_time)`` between, if given)
+
+    ``sleep`` lets simulated time pass during the echo, as it would for a
+    real one; without it the echo is instant. ``pings`` records when TRIG
+    went high, by ``clock``.
+    """
+
+    def __init__(
+        self,
+        factory: MockFactory,
+        info: object,
+        echo_pin: MockPin | None = None,
+        echo_time: float = NOTHING_ECHO_S,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(factory, info)
+        self.echo_pin = echo_pin
+        self.echo_time = echo_time
+        self.clock = clock
+        self.sleep = sleep
+        self.pings: deque[float] = deque(maxlen=PINGS_KEPT)
+
+    def _set_state(self, value: bool) -> None:
+        super()._set_state(value)
+        if value:
+            self._echo()
+
+    def _echo(self) -> None:
+        t = self.clock()
+        self.pings.append(t)
+        echo, width = self.echo_pin, self.echo_time
+        if echo is None:
+            return  # no ECHO wire: the scanner hears nothing
+        drive_at(echo, True, t)
+        if self.sleep is not None:
+            self.sleep(width)
+        drive_at(echo, False, t + width)
 
 
 class SimulatedHardware:
@@ -35,7 +109,7 @@ class SimulatedHardware:
         self._sensors = [
             self.factory.pin(
                 b.trigger,
-                pin_class=MockTriggerPin,
+                pin_class=EchoingTriggerPin,
                 echo_pin=self.factory.pin(b.echo),
                 echo_time=NOTHING_ECHO_S,
             )
@@ -70,6 +144,7 @@ class SimulatedHardware:
     def hand_at(self, beam: int, metres: float | None) -> None:
         """Put a hand ``metres`` from beam ``beam``'s sensor, or take it away (None)."""
         sensor = self._sensors[beam - 1]
+        assert isinstance(sensor, EchoingTriggerPin)
         sensor.echo_time = NOTHING_ECHO_S if metres is None else 2 * metres / SPEED_OF_SOUND
 
     def close(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 from gpiozero import DigitalInputDevice
@@ -22,6 +24,23 @@ from appliance.inputs.switch import Switch
 IRQ_PIN = 4
 FAST_RETRY = (0.005,)
 EIO = "MPR121 at 0x5A: [Errno 5] Input/output error"
+PAD_THREAD = f"tonic-pads-{0x5A:#x}"
+WAIT_S = 5.0  # generous: only a hang ever waits this long
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for something another thread does; the bound only catches a hang."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.002)
+
+
+def thresholds_in_chip(chip, pad_index: int) -> tuple[int, int]:
+    return (
+        chip.register(TOUCH_THRESHOLD + 2 * pad_index),
+        chip.register(RELEASE_THRESHOLD + 2 * pad_index),
+    )
 
 
 class Events:
@@ -122,12 +141,31 @@ def test_two_pads_held_at_once(make_board, chip):
     assert kinds(events.take(1)) == [("Released", "pad:12")]
 
 
-def test_set_thresholds_lands_in_the_registers(make_board, chip):
+def test_set_thresholds_lands_in_the_registers_written_by_the_pad_thread(make_board, chip):
     board, _ = make_board()
+    writes_before = len(chip.write_log)
     board.set_thresholds(3, 40, 20)
-    assert (chip.register(TOUCH_THRESHOLD + 4), chip.register(RELEASE_THRESHOLD + 4)) == (40, 20)
-    assert board.thresholds[2] == (40, 20)
-    assert chip.register(0x5E) == 0x8F  # the chip is running again afterwards
+    assert board.thresholds[2] == (40, 20)  # recorded at once
+    wait_until(lambda: thresholds_in_chip(chip, 2) == (40, 20), "thresholds written")
+    wait_until(lambda: chip.register(0x5E) == 0x8F, "the chip running again")
+    writes = list(chip.write_log)[writes_before:]
+    assert (TOUCH_THRESHOLD + 4, PAD_THREAD) in writes
+    assert (RELEASE_THRESHOLD + 4, PAD_THREAD) in writes
+    # The caller (the engine's thread, in the box) did no I2C at all.
+    assert {name for _, name in writes} == {PAD_THREAD}
+
+
+def test_thresholds_asked_for_while_offline_are_written_when_the_chip_returns(make_board, chip):
+    board, events = make_board()
+    set_up = len(chip.write_log)  # start() set the chip up on this thread, before the pad thread
+    chip.unplug()
+    board.set_thresholds(5, 50, 25)  # the thread finds the chip gone while writing
+    events.take(12)  # offline
+    chip.replug()
+    events.take(12)  # online
+    assert thresholds_in_chip(chip, 4) == (50, 25)
+    writes = list(chip.write_log)[set_up:]
+    assert {name for reg, name in writes if reg == TOUCH_THRESHOLD + 8} == {PAD_THREAD}
 
 
 def test_a_weak_touch_below_a_raised_threshold_is_not_reported(make_board, chip):
@@ -137,6 +175,7 @@ def test_a_weak_touch_below_a_raised_threshold_is_not_reported(make_board, chip)
     chip.release(2)
     events.take(1)
     board.set_thresholds(3, 40, 20)
+    wait_until(lambda: thresholds_in_chip(chip, 2) == (40, 20), "thresholds written")
     chip.set_signal(2, 30)  # the same weak touch is now below the threshold
     assert chip.wait_irq_delivered()
     assert events.pending() == [] and chip.touched_mask == 0
@@ -289,3 +328,128 @@ def test_close_stops_the_thread_and_frees_the_pin(make_board, chip, mock_factory
     irq_board, _ = make_board()
     irq_board.close()
     DigitalInputDevice(IRQ_PIN, pin_factory=mock_factory).close()  # the pin is free again
+
+
+# --- recovery: whatever failed, and whenever ---------------------------------------
+
+
+class Bus:
+    """Opens the emulated chip's bus once ``plugged`` is set; until then, Blinka's kind of
+    failure (off a Pi it raises anything: ValueError, NotImplementedError, OSError)."""
+
+    def __init__(self, chip) -> None:
+        self.chip = chip
+        self.plugged = threading.Event()
+        self.opened = 0
+
+    def __call__(self) -> object:
+        if not self.plugged.is_set():
+            raise ValueError("No Hardware I2C on (scl,sda)=(3, 2)")
+        self.opened += 1
+        return self.chip
+
+
+def test_a_bus_that_cannot_be_opened_at_start_is_opened_later_on_the_pad_thread(chip, mock_factory):
+    bus = Bus(chip)
+    events = Events()
+    board = PadBoard(
+        None, events, open_bus=bus, irq_pin=None, poll_hz=500.0, retry_delays=FAST_RETRY
+    )
+    board.start()
+    try:
+        reason = "no I2C bus (No Hardware I2C on (scl,sda)=(3, 2))"
+        assert not board.online and board.reason == reason
+        offline = events.take(12)
+        assert offline == [InputOffline(offline[0].t, f"pad:{n}", reason) for n in range(1, 13)]
+        bus.plugged.set()
+        back = events.take(12)
+        assert back == [InputOnline(back[0].t, f"pad:{n}") for n in range(1, 13)]
+        assert board.online and bus.opened == 1
+        assert chip.write_log[-1][1] == PAD_THREAD  # set up by the pad thread
+        chip.touch(6)
+        assert kinds(events.take(1)) == [("Pressed", "pad:7")]
+    finally:
+        board.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (RuntimeError("I2C adapter went away"), "MPR121 at 0x5A: I2C adapter went away"),
+        (ValueError("bad reply"), "MPR121 at 0x5A: bad reply"),
+        (KeyError("bus"), "MPR121 at 0x5A: KeyError: 'bus'"),
+    ],
+)
+@pytest.mark.parametrize("irq", [True, False], ids=["irq", "polling"])
+def test_any_error_from_the_bus_mid_session_takes_the_pads_offline_and_they_come_back(
+    make_board, chip, error, reason, irq
+):
+    board, events = make_board(irq=irq, poll_hz=500.0, check_interval=0.01)
+    chip.touch(0)
+    assert kinds(events.take(1)) == [("Pressed", "pad:1")]
+    chip.break_bus(error)
+    gone = events.take(13)
+    assert kinds(gone[:1]) == [("Released", "pad:1")]  # nothing drones on
+    assert gone[1:] == [InputOffline(gone[1].t, f"pad:{n}", reason) for n in range(1, 13)]
+    assert not board.online and board.reason == reason
+    chip.release(0)
+    chip.mend_bus()
+    back = events.take(12)
+    assert back == [InputOnline(back[0].t, f"pad:{n}") for n in range(1, 13)]
+    chip.touch(3)
+    assert kinds(events.take(1)) == [("Pressed", "pad:4")]
+    assert any(t.name == PAD_THREAD and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_bus_opened_by_the_board_is_opened_afresh_after_it_fails(chip, mock_factory):
+    bus = Bus(chip)
+    bus.plugged.set()
+    events = Events()
+    board = PadBoard(
+        None, events, open_bus=bus, irq_pin=None, poll_hz=500.0, retry_delays=FAST_RETRY
+    )
+    board.start()
+    try:
+        assert board.online and bus.opened == 1
+        chip.break_bus(RuntimeError("I2C adapter went away"))
+        events.take(12)
+        chip.mend_bus()
+        events.take(12)
+        assert board.online and bus.opened >= 2
+    finally:
+        board.close()
+
+
+def test_the_pad_thread_survives_an_unexpected_error_and_says_so_once(chip, mock_factory, caplog):
+    got: queue.SimpleQueue[Event] = queue.SimpleQueue()
+    failures = iter([TypeError("a broken listener")] * 3)
+
+    def submit(event: Event) -> None:
+        failure = next(failures, None)  # the first three events fail to be handed over
+        if failure is not None:
+            raise failure
+        got.put(event)
+
+    board = PadBoard(chip, submit, irq_pin=None, poll_hz=500.0, retry_delays=FAST_RETRY)
+    board.start()
+    try:
+        for pad in (0, 1, 2):
+            reads = chip.transactions
+            chip.touch(pad)
+            # Two status reads later the thread has met this touch (and the failure).
+            wait_until(lambda: chip.transactions >= reads + 2, "the touch read")  # noqa: B023
+        chip.touch(4)
+        assert type(e := got.get(timeout=WAIT_S)) is Pressed and e.source == "pad:5"
+        chip.release(4)
+        assert type(e := got.get(timeout=WAIT_S)) is Released and e.source == "pad:5"
+    finally:
+        board.close()
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name.endswith("pads")]
+    assert [r.getMessage() for r in errors] == [
+        "pads: unexpected TypeError: a broken listener; carrying on"
+    ]
+
+
+def test_a_board_needs_a_bus_or_a_way_to_open_one():
+    with pytest.raises(PadSettingError, match="give the I2C bus or a way to open it"):
+        PadBoard(None, print, irq_pin=None)
