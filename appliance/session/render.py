@@ -5,25 +5,31 @@ jumps from one event time to the next) and the audio driver (it pulls
 exactly the frames between events from FluidSynth). Everything in between
 is the live engine code. The result is deterministic: the same script gives
 the same WAV, sample for sample.
+
+Everything that can be refused is refused before the first frame: outputs
+that would overwrite the script, a device node or each other, a render too
+long for a WAV or for the free disk space. Temporary files from an earlier,
+interrupted render of the same outputs are removed first.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from appliance.atomic import write_text_atomic
+from appliance.atomic import remove_stale_temp_files, write_text_atomic
 from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
 from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
 from appliance.events import BeamReading, Pressed, Released, SetSetting, SoundEvent
 from appliance.profile import Profile
-from appliance.session.script import Script
+from appliance.session.script import Script, quote_line
 from appliance.sound.fluid import FluidSynth
 from appliance.sound.wav import WavWriter
 
@@ -33,6 +39,11 @@ RING_OUT_S = 2.0
 #: instead of being cut off with a click.
 RELEASE_TAIL_S = 0.5
 _CHUNK = 4096
+#: A WAV's header before the samples; its size fields are 32-bit, so the file
+#: must stay under 4 GiB (which MAX_SCRIPT_SECONDS guarantees at 48 kHz).
+WAV_HEADER_BYTES = 44
+WAV_MAX_BYTES = 2**32 - 1
+_BYTES_PER_FRAME = 4  # 16-bit stereo
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +74,92 @@ def check_script(script: Script, profile: Profile, config: BoxConfig, origin: st
                 have = ", ".join(sorted(inputs))
                 raise ProfileError(f"this box has no input '{event.source}' (have: {have})")
         except ProfileError as e:
-            raise ScriptError(f"{origin} line {line.number}: {e}: '{line.text}'") from None
+            raise ScriptError(
+                f"{origin} line {line.number}: {e}: {quote_line(line.text)}"
+            ) from None
+
+
+def check_outputs(
+    out: str | os.PathLike[str],
+    events_out: str | os.PathLike[str] | None = None,
+    sources: Sequence[str | os.PathLike[str]] = (),
+) -> None:
+    """Refuse, with one line, outputs that would destroy something.
+
+    An output may not be one of the ``sources`` being read (``-o`` naming the
+    script would replace it with the WAV), an existing file that is not a
+    regular file (replacing ``/dev/null`` with a WAV, as root, breaks the
+    system), or the same file as the other output (the events would be lost).
+    Symbolic links are followed, and files compared by inode, so two
+    spellings of one path are one file.
+    """
+    outputs = [("-o", Path(out))]
+    if events_out is not None:
+        outputs.append(("--events", Path(events_out)))
+    for option, path in outputs:
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputError(
+                f"cannot write {path} ({option}): it exists and is not a regular file"
+            )
+        for source in sources:
+            if _same_file(path, Path(source)):
+                raise OutputError(f"{option} {path} is the file being read; choose another name")
+    if len(outputs) == 2 and _same_file(outputs[0][1], outputs[1][1]):
+        raise OutputError(
+            f"--events {outputs[1][1]} is the same file as -o {outputs[0][1]}; give each its own"
+        )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist yet: compare where they would be
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_length(script: Script, rate: int, origin: str) -> None:
+    """Refuse a render whose WAV would pass the format's 4 GiB limit, naming the line.
+
+    :data:`~appliance.session.script.MAX_SCRIPT_SECONDS` keeps every script
+    inside it at the box's sample rates; this holds the line if they change.
+    """
+    seconds = _render_seconds(script)
+    if WAV_HEADER_BYTES + round(seconds * rate) * _BYTES_PER_FRAME > WAV_MAX_BYTES:
+        last = script.lines[-1].number if script.lines else 0
+        raise ScriptError(
+            f"{origin} line {last}: a render of {seconds:,.0f} s at {rate} Hz "
+            "would pass a WAV file's 4 GiB limit"
+        )
+
+
+def check_space(out: str | os.PathLike[str], script: Script, rate: int) -> None:
+    """Refuse a render that would fill the disk, before it starts."""
+    needed = WAV_HEADER_BYTES + round(_render_seconds(script) * rate) * _BYTES_PER_FRAME
+    try:
+        disk = os.statvfs(Path(out).parent)
+    except OSError:
+        return  # the write itself will say why
+    free = disk.f_bavail * disk.f_frsize
+    if needed > free:
+        raise OutputError(
+            f"cannot write {out}: the render needs {needed / 1e6:,.1f} MB "
+            f"and only {free / 1e6:,.1f} MB are free"
+        )
+
+
+def _end_time(script: Script) -> float:
+    """When the script ends: its ``end`` line, or a ring-out after its last event."""
+    return script.end if script.end is not None else script.last_time + RING_OUT_S
+
+
+def _render_seconds(script: Script) -> float:
+    return _end_time(script) + RELEASE_TAIL_S
 
 
 def render_script(
@@ -75,10 +171,22 @@ def render_script(
     events_out: str | os.PathLike[str] | None = None,
     soundfont: str | None = None,
     origin: str = "script",
+    sources: Sequence[str | os.PathLike[str]] = (),
 ) -> RenderResult:
+    """Render ``script`` to the WAV ``out`` (and its events to ``events_out``).
+
+    ``sources`` are the files the render reads (the script), which neither
+    output may overwrite. Nothing is rendered until every check has passed.
+    """
+    check_outputs(out, events_out, sources)
     check_script(script, profile, config, origin)
     synth = open_synth(config, soundfont)
     try:
+        check_length(script, synth.sample_rate, origin)
+        check_space(out, script, synth.sample_rate)
+        for path in (out, events_out):
+            if path is not None:
+                remove_stale_temp_files(Path(path).parent, Path(path).name)
         log: list[SoundEvent] = []
         engine = build_engine(config, profile, synth, [log.append])
         with _output(out), WavWriter(out, synth.sample_rate) as wav:
@@ -127,7 +235,7 @@ def _play(script: Script, engine: Engine, synth: FluidSynth, wav: WavWriter) -> 
     for line in script.lines:
         advance_to(line.event.t)
         engine.handle(line.event)
-    end = script.end if script.end is not None else script.last_time + RING_OUT_S
+    end = _end_time(script)
     advance_to(end)
     engine.release_all(end, "end")
     render_to(end + RELEASE_TAIL_S)

@@ -10,7 +10,12 @@
 
 A ``#`` at the start of a line or after whitespace starts a comment; inside a
 word it is part of the word, so ``set key=F#`` works. Times are non-negative
-decimals that never decrease down the file.
+decimals that never decrease down the file, and below
+:data:`MAX_SCRIPT_SECONDS`.
+
+Lines are numbered as an editor numbers them (only ``\n`` ends a line; see
+:func:`appliance.textfile.lines`), and messages quote at most an excerpt of a
+bad line or word.
 
 Each action is one entry in :data:`INPUT_ACTIONS` or :data:`COMMANDS`; the
 parser builds the same immutable events the hardware does, so a rendered
@@ -37,8 +42,24 @@ from appliance.events import (
     SetSetting,
     parse_input_id,
 )
+from appliance.textfile import excerpt, lines
+
+MAX_SCRIPT_SECONDS = 6 * 60 * 60
+"""The longest session a script may describe: every time, ``end`` included, is below it.
+
+Six hours is far beyond any session, and it is what a WAV can hold: the
+format's 32-bit size fields stop at 4 GiB, and 16-bit stereo at 48 kHz
+(192,000 bytes a second) reaches that at about 6.2 hours. Checked as the
+script is parsed, so a typo such as ``86400 end`` is refused before any audio
+is rendered or any disk filled.
+"""
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
+
+#: No input name is longer ("switch:64"); a longer word is quoted as an excerpt.
+MAX_INPUT_NAME = 40
+#: A bad line is quoted whole up to this length.
+EXCERPT_LINE_CHARS = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +83,7 @@ def _no_args(
 ) -> Callable[[float, InputId, list[str]], Event]:
     def build(t: float, iid: InputId, args: list[str]) -> Event:
         if args:
-            raise ValueError(f"takes no arguments, got '{' '.join(args)}'")
+            raise ValueError(f"takes no arguments, got {excerpt(' '.join(args))}")
         return make(t, iid)
 
     return build
@@ -77,9 +98,9 @@ def _distance(t: float, iid: InputId, args: list[str]) -> Event:
     try:
         metres = float(word)
     except ValueError:
-        raise ValueError(f"expected a distance in metres or 'none', got '{word}'") from None
+        raise ValueError(f"expected a distance in metres or 'none', got {excerpt(word)}") from None
     if not math.isfinite(metres) or metres < 0:
-        raise ValueError(f"distance must be a non-negative number of metres, got '{word}'")
+        raise ValueError(f"distance must be a non-negative number of metres, got {excerpt(word)}")
     return BeamReading(t, iid, metres)
 
 
@@ -145,10 +166,10 @@ class Script:
 
 def parse_script(text: str, origin: str = "script") -> Script:
     """Parse a whole script, or raise :class:`ScriptError` for the first bad line."""
-    lines: list[ScriptLine] = []
+    found: list[ScriptLine] = []
     end: float | None = None
     previous = 0.0
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(lines(text), start=1):
         words = _COMMENT.sub("", raw).split()
         if not words:
             continue
@@ -163,20 +184,26 @@ def parse_script(text: str, origin: str = "script") -> Script:
         if event is None:
             end = t
         else:
-            lines.append(ScriptLine(number, raw.strip(), event))
-    return Script(tuple(lines), end)
+            found.append(ScriptLine(number, raw.strip(), event))
+    return Script(tuple(found), end)
 
 
 def _seconds(word: str, previous: float) -> float:
     try:
         t = float(word)
     except ValueError:
-        raise ValueError(f"expected a time in seconds first, got '{word}'") from None
+        raise ValueError(f"expected a time in seconds first, got {excerpt(word)}") from None
     if not math.isfinite(t) or t < 0:
-        raise ValueError(f"time must be a non-negative number of seconds, got '{word}'")
+        raise ValueError(f"time must be a non-negative number of seconds, got {excerpt(word)}")
+    if t >= MAX_SCRIPT_SECONDS:
+        raise ValueError(
+            f"time {_bare(word)} is past the longest session a script may describe "
+            f"({MAX_SCRIPT_SECONDS:,} s, {MAX_SCRIPT_SECONDS // 3600} hours)"
+        )
     if t < previous:
         raise ValueError(
-            f"time {word} is earlier than the line before ({previous:g}); times never decrease"
+            f"time {_bare(word)} is earlier than the line before ({previous:g}); "
+            "times never decrease"
         )
     return t
 
@@ -188,14 +215,18 @@ def _event(t: float, words: list[str]) -> Event | None:
     if head in COMMANDS:
         return COMMANDS[head].build(t, action_args)
     if ":" not in head:
-        raise ValueError(f"unknown input or command '{head}' (expected {_known_heads()})")
+        raise ValueError(f"unknown input or command {excerpt(head)} (expected {_known_heads()})")
+    if len(head) > MAX_INPUT_NAME:
+        raise ValueError(f"{excerpt(head)} is not an input name like switch:1")
     kind, _ = parse_input_id(head)
     if not action_args:
         raise ValueError(f"expected an action for {head}: {_actions_for(kind)}")
     verb, args = action_args[0], action_args[1:]
     action = INPUT_ACTIONS.get((kind, verb))
     if action is None:
-        raise ValueError(f"unknown action '{verb}' for {head} (expected {_actions_for(kind)})")
+        raise ValueError(
+            f"unknown action {excerpt(verb)} for {head} (expected {_actions_for(kind)})"
+        )
     try:
         return action.build(t, InputId(head), args)
     except ValueError as e:
@@ -212,4 +243,16 @@ def _known_heads() -> str:
 
 
 def _error(origin: str, number: int, raw: str, expected: str) -> ScriptError:
-    return ScriptError(f"{origin} line {number}: {expected}: '{raw.strip()}'")
+    return ScriptError(f"{origin} line {number}: {expected}: {quote_line(raw.strip())}")
+
+
+def _bare(word: str) -> str:
+    # A number as typed, unless it is long enough to flood the message.
+    return word if len(word) <= MAX_INPUT_NAME and word.isprintable() else excerpt(word)
+
+
+def quote_line(line: str) -> str:
+    # The line as typed, in quotes; an excerpt if it is long or holds odd characters.
+    if len(line) <= EXCERPT_LINE_CHARS and line.isprintable():
+        return f"'{line}'"
+    return excerpt(line, EXCERPT_LINE_CHARS)

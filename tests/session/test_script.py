@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from appliance.audio_settings import SAMPLE_RATES
 from appliance.errors import ScriptError
 from appliance.events import Panic, Pressed, Released, SetSetting
-from appliance.session.script import parse_script
+from appliance.session.render import RELEASE_TAIL_S, RING_OUT_S, WAV_HEADER_BYTES
+from appliance.session.script import MAX_SCRIPT_SECONDS, parse_script
 
 
 def test_a_full_script():
@@ -158,3 +162,75 @@ def test_the_first_bad_line_is_reported():
 def test_time_errors_compare_with_the_last_good_line():
     message = _error("2 switch:1 press\n1.5 end\n")
     assert "time 1.5 is earlier than the line before (2)" in message
+
+
+# -- hostile scripts ---------------------------------------------------------------
+
+
+def test_line_numbers_count_newlines_only_as_an_editor_does():
+    # U+2028, U+0085, form feed and vertical tab are not line ends to an editor.
+    text = "0 switch:1 press # a\u2028b\x85c\x0cd\x0be\n0.5 switch:1 wobble\n"
+    message = _error(text)
+    assert message.startswith("s.txt line 2: ")
+
+
+def test_a_separator_inside_a_line_is_whitespace_for_the_words():
+    script = parse_script("0.5\u2028switch:1 press\n1 end\n")
+    assert [(line.number, line.event) for line in script.lines] == [(1, Pressed(0.5, "switch:1"))]
+
+
+@pytest.mark.parametrize("word", ["86400", "86400.0", "21600", "1e9", "100000000"])
+def test_a_time_past_six_hours_is_refused_naming_its_line(word):
+    message = _error(f"0 switch:1 press\n{word} end\n")
+    assert message == (
+        f"s.txt line 2: time {word} is past the longest session a script may describe "
+        f"(21,600 s, 6 hours): '{word} end'"
+    )
+
+
+def test_the_last_moment_below_the_limit_is_accepted():
+    assert parse_script(f"{MAX_SCRIPT_SECONDS - 0.001} end\n").end == MAX_SCRIPT_SECONDS - 0.001
+
+
+def test_the_longest_render_fits_a_wav():
+    # A WAV's sizes are 32-bit: the longest script (plus the ring-out and
+    # release tail a render adds) must fit in 4 GiB at the highest sample rate.
+    bytes_per_second = max(SAMPLE_RATES) * 2 * 2  # stereo, 16-bit
+    longest = MAX_SCRIPT_SECONDS + RING_OUT_S + RELEASE_TAIL_S
+    assert longest * bytes_per_second + WAV_HEADER_BYTES < 2**32
+    # And the 24 hours first asked for would not have fitted.
+    assert 24 * 3600 * 48_000 * 4 > 2**32
+
+
+@pytest.mark.parametrize(
+    ("line", "start"),
+    [
+        ("0 switch:1 " + "w" * 100_000, "s.txt line 1: unknown action 'wwww"),
+        ("0 " + "q" * 100_000, "s.txt line 1: unknown input or command 'qqqq"),
+        ("0 switch:" + "9" * 100_000 + " press", "s.txt line 1: 'switch:9999"),
+        ("9" * 100_000 + " end", "s.txt line 1: time must be a non-negative number of seconds"),
+        ("9" * 300 + " end", "s.txt line 1: time '9999"),
+        ("x" * 100_000, "s.txt line 1: expected a time in seconds first, got 'xxxx"),
+        ("0 beam:1 distance " + "7" * 100_000 + "x", "s.txt line 1: beam:1 distance: expected"),
+        ("0 switch:1 press " + "a " * 50_000, "s.txt line 1: switch:1 press: takes no arguments"),
+    ],
+)
+def test_a_huge_line_is_quoted_as_an_excerpt(line, start):
+    message = _error(line + "\n")
+    assert message.startswith(start), message[:200]
+    assert len(message) < 400, message[:400]
+
+
+def test_odd_characters_in_a_bad_line_are_quoted_safely():
+    message = _error("0 switch:1 wobble\x1b[2J\n")
+    assert "\x1b" not in message
+    assert message.startswith("s.txt line 1: unknown action ")
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_a_script_or_one_line(text):
+    try:
+        parse_script(text, "s.txt")
+    except ScriptError as e:
+        assert "\n" not in str(e)
+        assert str(e).startswith("s.txt line ")
