@@ -285,7 +285,7 @@ class Reader:
             if value is not BAD:
                 values[key] = value
         for name in sorted(_required(cls) - set(table)):
-            self.add(path or cls.__name__, f"missing '{name}' ({decls[name].help})")
+            self.add(path or cls.__name__, f"missing '{name}': {decls[name].help}")
         return values
 
     def add(self, path: str, message: str) -> None:
