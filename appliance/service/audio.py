@@ -20,6 +20,10 @@ from appliance.sound.paced import PacedRenderer
 
 log = logging.getLogger(__name__)
 
+#: With no sound card and nothing sounding, the paced renderer sleeps after
+#: this long of silence: long enough for any reverb tail to finish.
+IDLE_AFTER_S = 2.0
+
 
 @dataclass
 class AudioOutput:
@@ -37,7 +41,7 @@ def open_audio(synth: FluidSynth, config: BoxConfig, *, simulate: bool) -> Audio
         synth.start_audio(config.audio)
     except AudioUnavailable as e:
         if simulate:
-            renderer = PacedRenderer(synth)
+            renderer = PacedRenderer(synth, idle_after_s=IDLE_AFTER_S)
             renderer.start()
             log.info("%s; simulating, so rendering at real-time pace", e)
             return AudioOutput(synth, renderer)

@@ -9,6 +9,7 @@ object, so ``tonic render`` hears exactly what the box would.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,9 @@ class FluidSynth(Synth):
         self.trims = LevelTrims(soundfont, sample_rate)
         #: Set on the live box: trims are then measured there, never on the engine's thread.
         self.leveller: Leveller | None = None
+        #: Set by every note-on, so a paced renderer that went to sleep over
+        #: silence (appliance/sound/paced.py) wakes for the next note.
+        self.woken = threading.Event()
         self.state = SynthState.OFFLINE
 
     # -- audio output -------------------------------------------------------
@@ -119,6 +123,12 @@ class FluidSynth(Synth):
 
     def note_on(self, channel: Channel, note: int, velocity: int) -> None:
         self._fs.noteon(channel, note, velocity)
+        if not self.woken.is_set():  # cheap when nobody sleeps: no lock, no syscall
+            self.woken.set()
+
+    def active_voices(self) -> int:
+        """Voices sounding now, release tails included."""
+        return int(self._fs.get_active_voice_count())
 
     def note_off(self, channel: Channel, note: int) -> None:
         self._fs.noteoff(channel, note)

@@ -145,7 +145,10 @@ class LevelTrims:
             self._probe = probe
         return self._probe
 
-    def close(self) -> None:
-        if self._probe is not None:
-            self._probe.delete()
-            self._probe = None
+    def close(self) -> bool:
+        """Free the probe synth; True if there was one."""
+        if self._probe is None:
+            return False
+        self._probe.delete()
+        self._probe = None
+        return True

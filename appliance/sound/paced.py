@@ -6,6 +6,11 @@ machine) this thread does the same job: one ``render(64)`` every 1.33 ms at
 48 kHz, sleeping between blocks, optionally keeping the audio in a WAV. The
 engine plays into a synth that is rendering exactly as it would live, which
 is what the latency benchmark and the demo need.
+
+With ``idle_after_s`` set (the service, where no WAV is kept and nobody
+listens), the thread stops rendering once no voice has sounded for that long
+(reverb tails included) and sleeps until the next note-on wakes it: 750
+wake-ups a second of silence would otherwise be the idle box's whole CPU.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ class PacedRenderer:
         synth: FluidSynth,
         wav: WavWriter | None = None,
         block: int = BLOCK_FRAMES,
+        idle_after_s: float | None = None,
     ) -> None:
         self.synth = synth
+        self.idle_after_s = idle_after_s
         self.wav = wav
         self.block = block
         self.blocks = 0
@@ -41,6 +48,7 @@ class PacedRenderer:
 
     def stop(self) -> None:
         self._stop.set()
+        self.synth.woken.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
@@ -49,7 +57,15 @@ class PacedRenderer:
         period = self.block / self.synth.sample_rate
         render, wav = self.synth.render, self.wav
         next_due = time.perf_counter()
+        idle_blocks = None if self.idle_after_s is None else round(self.idle_after_s / period)
+        quiet = 0
         while not self._stop.is_set():
+            if idle_blocks is not None:
+                quiet = quiet + 1 if self.synth.active_voices() == 0 else 0
+                if quiet > idle_blocks:
+                    self._sleep_until_woken()
+                    quiet = 0
+                    next_due = time.perf_counter()
             samples = render(self.block)
             if wav is not None:
                 wav.write(samples)
@@ -63,3 +79,9 @@ class PacedRenderer:
                 # rather than rendering a burst to catch up.
                 self.late_blocks += 1
                 next_due = time.perf_counter()
+
+    def _sleep_until_woken(self) -> None:
+        woken = self.synth.woken
+        woken.clear()
+        if self.synth.active_voices() == 0:  # a note between the check and the clear
+            woken.wait()
