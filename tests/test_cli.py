@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from appliance.atomic import create_temp_file
 from appliance.cli import main
 from appliance.music import scale_names
+from appliance.textfile import MAX_SCRIPT_BYTES
 
 GOOD_SCRIPT = "0.1 switch:1 press\n0.6 switch:1 release\n0.8 switch:2 press\n1.0 end\n"
 TONIC = Path(sys.executable).with_name("tonic")
@@ -217,8 +221,7 @@ def test_missing_profile(capsys, tmp_path, script):
 
 def test_missing_script(capsys, tmp_path):
     message = _fails(capsys, tmp_path, "nothere.txt")
-    assert message.startswith("tonic: error: cannot read script nothere.txt: ")
-    assert "No such file" in message
+    assert message == "tonic: error: script not found: nothere.txt"
 
 
 def test_script_that_is_a_directory(capsys, tmp_path):
@@ -230,8 +233,10 @@ def test_script_that_is_a_directory(capsys, tmp_path):
 def test_script_that_is_not_text(capsys, tmp_path):
     (tmp_path / "s.txt").write_bytes(b"\xff\xfe0 switch:1 press\n")
     message = _fails(capsys, tmp_path, "s.txt")
-    assert message.startswith("tonic: error: cannot read script s.txt: ")
-    assert "utf-8" in message
+    assert message == (
+        "tonic: error: cannot read script s.txt: "
+        "it looks like a binary file, not text (not UTF-8 at byte 0)"
+    )
 
 
 def test_box_config_with_an_unknown_setting(capsys, tmp_path, script):
@@ -257,6 +262,115 @@ def test_output_in_a_missing_directory(capsys, tmp_path, script, option):
     assert code == 2
     one_line_error(capsys)
     assert files(tmp_path) == before
+
+
+# -- hostile scripts and outputs: one line, exit 2, nothing written ------------------
+
+
+def test_a_script_with_a_bom_and_crlf_renders(capsys, tmp_path):
+    (tmp_path / "s.txt").write_bytes(b"\xef\xbb\xbf" + GOOD_SCRIPT.replace("\n", "\r\n").encode())
+    assert render("s.txt", "-o", "out.wav") == 0
+    assert capsys.readouterr().out.startswith("wrote out.wav: 1.50 s, 2 notes")
+
+
+def test_a_bad_line_after_unicode_separators_is_named_as_an_editor_counts(capsys, tmp_path):
+    (tmp_path / "s.txt").write_text("0 switch:1 press # a\u2028b\u2029c\x85d\n1 switch:1 hop\n")
+    message = _fails(capsys, tmp_path, "s.txt")
+    assert message.startswith("tonic: error: s.txt line 2: unknown action 'hop'")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_a_device_as_the_script(capsys, tmp_path, device):
+    message = _fails(capsys, tmp_path, device)
+    assert (
+        message == f"tonic: error: cannot read script {device}: it is a device, not a regular file"
+    )
+
+
+def test_a_fifo_as_the_script_is_refused_without_waiting_for_a_writer(capsys, tmp_path):
+    os.mkfifo(tmp_path / "s.txt")
+    message = _fails(capsys, tmp_path, "s.txt")
+    assert message == (
+        "tonic: error: cannot read script s.txt: it is a named pipe (FIFO), not a regular file"
+    )
+
+
+def test_a_script_over_the_size_limit(capsys, tmp_path):
+    (tmp_path / "s.txt").write_bytes(b"# padding\n" * (MAX_SCRIPT_BYTES // 10 + 1))
+    message = _fails(capsys, tmp_path, "s.txt")
+    assert message == (
+        f"tonic: error: cannot read script s.txt: it is too large "
+        f"(the limit is {MAX_SCRIPT_BYTES:,} bytes)"
+    )
+
+
+@pytest.mark.parametrize("line", ["86400 end", "0 switch:1 press\n86400 switch:1 release"])
+def test_a_day_long_script_is_refused_before_rendering(capsys, tmp_path, line):
+    (tmp_path / "s.txt").write_text(line + "\n")
+    message = _fails(capsys, tmp_path, "s.txt")
+    number = line.count("\n") + 1
+    assert message.startswith(
+        f"tonic: error: s.txt line {number}: time 86400 is past the longest session"
+    )
+
+
+@pytest.mark.parametrize("spelling", ["s.txt", "./s.txt", "sub/../s.txt", "link.txt"])
+def test_output_naming_the_script_is_refused(capsys, tmp_path, spelling):
+    (tmp_path / "s.txt").write_text(GOOD_SCRIPT)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.txt").symlink_to("s.txt")
+    before = files(tmp_path)
+    assert render("s.txt", "-o", spelling) == 2
+    assert one_line_error(capsys) == (
+        f"tonic: error: -o {Path(spelling)} is the file being read; choose another name"
+    )
+    assert files(tmp_path) == before
+    assert (tmp_path / "s.txt").read_text() == GOOD_SCRIPT
+
+
+def test_events_naming_the_script_is_refused(capsys, tmp_path, script):
+    assert render(script, "-o", "out.wav", "--events", script) == 2
+    assert "is the file being read" in one_line_error(capsys)
+    assert script.read_text() == GOOD_SCRIPT
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "directory"])
+@pytest.mark.parametrize("option", ["-o", "--events"])
+def test_output_naming_something_not_a_regular_file_is_refused(
+    capsys, tmp_path, script, kind, option
+):
+    target = {"device": "/dev/null", "fifo": "pipe", "directory": "folder"}[kind]
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "pipe")
+    elif kind == "directory":
+        (tmp_path / "folder").mkdir()
+    outputs = {"-o": "out.wav", "--events": "out.jsonl", option: target}
+    before = files(tmp_path)
+    assert render(script, "-o", outputs["-o"], "--events", outputs["--events"]) == 2
+    assert one_line_error(capsys) == (
+        f"tonic: error: cannot write {target} ({option}): it exists and is not a regular file"
+    )
+    assert files(tmp_path) == before
+    assert Path("/dev/null").is_char_device()
+
+
+@pytest.mark.parametrize(("wav", "events"), [("out.wav", "out.wav"), ("out.wav", "./x/../out.wav")])
+def test_events_and_wav_naming_one_file_is_refused(capsys, tmp_path, script, wav, events):
+    (tmp_path / "x").mkdir()
+    before = files(tmp_path)
+    assert render(script, "-o", wav, "--events", events) == 2
+    assert one_line_error(capsys) == (
+        f"tonic: error: --events {Path(events)} is the same file as -o {wav}; give each its own"
+    )
+    assert files(tmp_path) == before
+
+
+def test_a_render_removes_what_an_interrupted_render_left(capsys, tmp_path, script):
+    fd, stale = create_temp_file(tmp_path / "out.wav")
+    os.close(fd)  # its writer is gone
+    assert render(script, "-o", "out.wav") == 0
+    assert files(tmp_path) == ["box.toml", "out.wav", "session.txt"]
+    assert not stale.exists()
 
 
 # -- real processes -------------------------------------------------------------------
@@ -349,3 +463,27 @@ def test_output_into_a_closed_pipe_is_not_a_traceback(tmp_path):
     finally:
         os.close(write_end)
     assert "Traceback" not in proc.stderr
+
+
+def test_sigterm_mid_render_leaves_no_wav_and_no_temp_file(tmp_path):
+    # Long enough to be caught mid-way: a temp file appears as soon as it starts.
+    (tmp_path / "s.txt").write_text("0 switch:1 press\n3000 end\n")
+    proc = subprocess.Popen(
+        [TONIC, "render", "s.txt", "-o", "out.wav", "--config", "box.toml"],
+        cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        for _ in range(6000):  # until the render has begun (a bound, not a timing)
+            if any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.01)
+        else:
+            pytest.fail("the render never started")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert files(tmp_path) == ["box.toml", "s.txt"]

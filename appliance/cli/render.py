@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from appliance.cli.options import box_options, profile_from
 from appliance.config import load_config
 from appliance.errors import TonicError
 from appliance.session.script import parse_script
+from appliance.textfile import MAX_SCRIPT_BYTES, UnreadableFile, read_text_file, show_path
 
 
 def add(commands: Any) -> None:
@@ -22,26 +28,55 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from appliance.session.render import render_script
+    from appliance.session.render import check_outputs, render_script
 
+    # Outputs first: a mistyped -o must not cost the therapist a long parse.
+    check_outputs(args.output, args.events, sources=[args.script])
     try:
-        text = args.script.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScriptReadError(f"cannot read script {args.script}: {e}") from None
-    script = parse_script(text, origin=str(args.script))
-    result = render_script(
-        script,
-        profile_from(args),
-        load_config(args.config),
-        args.output,
-        events_out=args.events,
-        soundfont=args.soundfont,
-        origin=str(args.script),
-    )
+        text = read_text_file(args.script, what="script", max_bytes=MAX_SCRIPT_BYTES)
+    except UnreadableFile as e:
+        raise ScriptReadError(str(e)) from None
+    origin = show_path(args.script)
+    script = parse_script(text, origin=origin)
+    with _stopped_cleanly():
+        result = render_script(
+            script,
+            profile_from(args),
+            load_config(args.config),
+            args.output,
+            events_out=args.events,
+            soundfont=args.soundfont,
+            origin=origin,
+            sources=[args.script],
+        )
     notes = sum(1 for e in result.events if e.type == "note_on")
     played = f"{notes} note" if notes == 1 else f"{notes} notes"
     print(f"wrote {result.wav}: {result.seconds:.2f} s, {played}, peak {result.peak:.2f}")
     return 0
+
+
+@contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """Let SIGTERM and SIGHUP stop a render as Ctrl-C does.
+
+    By default they end the process on the spot, leaving a half-written
+    temporary WAV; raised as KeyboardInterrupt, the writer's cleanup runs and
+    ``tonic`` exits 130.
+    """
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; its caller owns the signals
+        return
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 class ScriptReadError(TonicError, OSError):
