@@ -36,6 +36,7 @@ class Switch:
         pin_factory: Factory | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.number = number
         self.id: InputId = input_id(InputKind.SWITCH, number)
         self.pin = pin
         self._submit = submit
