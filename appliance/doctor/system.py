@@ -29,6 +29,7 @@ THROTTLE_BITS = {
     19: "soft temperature limit since boot",
 }
 NOW_BITS = 0xF
+UNDER_VOLTAGE_BITS = 1 << 0 | 1 << 16  # now, or since boot
 
 
 def group_table(etc: Path) -> dict[str, set[str]]:
@@ -83,15 +84,20 @@ def check_session_groups(etc: Path) -> Finding:
     return check_groups(whoami(), names, set(group_table(etc)))
 
 
+def existing_ancestor(path: Path) -> Path:
+    """``path`` itself, or the nearest directory above it that exists."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def check_data_dir(data_dir: Path) -> Finding:
-    if not data_dir.is_dir():
-        return Finding(
-            "data",
-            Level.FAIL,
-            f"{data_dir} does not exist: profiles cannot be saved",
-            "sudo make install creates it, or give tonic run --data-dir",
-        )
-    probe = data_dir / f".doctor-{os.getpid()}"
+    """A file written, synced and removed: the way a profile save uses the directory."""
+    if data_dir.exists() and not data_dir.is_dir():
+        return Finding("data", Level.FAIL, f"{data_dir} is not a directory", "move it away")
+    # A missing data directory is made at the first save, if its parent allows.
+    place = existing_ancestor(data_dir)
+    probe = place / f".tonic-doctor-{os.getpid()}"
     try:
         with open(probe, "xb") as f:
             f.write(b"tonic doctor\n")
@@ -99,25 +105,25 @@ def check_data_dir(data_dir: Path) -> Finding:
             os.fsync(f.fileno())
         probe.unlink()
     except PermissionError:
-        owner = owner_of(data_dir)
+        owner = owner_of(place)
         if owner != whoami() and whoami() != "root":
             return Finding(
                 "data",
                 Level.WARN,
-                f"{data_dir} belongs to {owner}; {whoami()} may not write there",
+                f"{place} belongs to {owner}; {whoami()} may not write there",
                 f"check as the service does: sudo -u {owner} tonic doctor",
             )
-        return Finding("data", Level.FAIL, f"cannot write in {data_dir}: permission denied")
+        return Finding("data", Level.FAIL, f"cannot write in {place}: permission denied")
     except OSError as e:
-        return Finding("data", Level.FAIL, f"cannot write in {data_dir}: {e.strerror}")
+        return Finding("data", Level.FAIL, f"cannot write in {place}: {e.strerror}")
+    if place != data_dir:
+        return Finding("data", Level.OK, f"{data_dir} will be made at the first save")
     return Finding("data", Level.OK, f"{data_dir} is writable")
 
 
 def check_free_space(data_dir: Path, low: int = LOW_SPACE_BYTES) -> Finding:
-    place = data_dir
-    while not place.exists() and place != place.parent:
-        place = place.parent  # a missing data dir lands on the file system above it
-    st = os.statvfs(place)
+    # A missing data directory will land on the file system above it.
+    st = os.statvfs(existing_ancestor(data_dir))
     free = st.f_bavail * st.f_frsize
     text = f"{free / 1e6:,.0f} MB free for {data_dir}"
     if free < low:
@@ -159,9 +165,14 @@ def check_power(vcgencmd: str | None = None, timeout: float = 2.0) -> Finding:
             "not checked: no vcgencmd (not Raspberry Pi OS?)",
             "on Raspberry Pi OS: sudo apt install raspi-utils",
         )
-    out = subprocess.run(
-        [command, "get_throttled"], capture_output=True, text=True, timeout=timeout, check=False
-    )
+    try:
+        out = subprocess.run(
+            [command, "get_throttled"], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return Finding(
+            "power", Level.WARN, f"not checked: vcgencmd did not answer in {timeout:g} s"
+        )
     m = re.search(r"throttled=(0x[0-9a-fA-F]+)", out.stdout)
     if not m:
         return Finding("power", Level.WARN, f"vcgencmd said: {out.stdout.strip()[:80]!r}")
@@ -172,7 +183,7 @@ def check_power(vcgencmd: str | None = None, timeout: float = 2.0) -> Finding:
     advice = (
         "use the Pi's official power supply (5V 3A for a Pi 4, 5A for a Pi 5): "
         "a weak one makes the sound crackle and can corrupt the SD card"
-        if value & 0x10001
+        if value & UNDER_VOLTAGE_BITS
         else "give the Pi air or a heatsink"
     )
     level = Level.FAIL if value & NOW_BITS else Level.WARN
