@@ -405,7 +405,11 @@ def describe(value: Any, source: Callable[[str], str], *, explain: bool = False)
             yield from _help(decl.help, explain)
             yield f"[[{name}]]" if decl.many else f"[{name}]"
             prefix = f"{name}[{n}]" if decl.many else name
-            yield from describe(item, lambda p, pre=prefix: source(f"{pre}.{p}"), explain=explain)
+            yield from describe(item, _within(source, prefix), explain=explain)
+
+
+def _within(source: Callable[[str], str], prefix: str) -> Callable[[str], str]:
+    return lambda path: source(f"{prefix}.{path}")
 
 
 def _help(text: str, explain: bool) -> Iterator[str]:
