@@ -11,16 +11,29 @@ With ``idle_after_s`` set (the service, where no WAV is kept and nobody
 listens), the thread stops rendering once no voice has sounded for that long
 (reverb tails included) and sleeps until the next note-on wakes it: 750
 wake-ups a second of silence would otherwise be the idle box's whole CPU.
+
+The pace comes from two functions it is given: ``clock`` (``perf_counter``)
+and ``wait`` (``Event.wait`` on the stop event, so ``stop()`` never waits
+out a sleep). Tests give a simulated clock, so what they check does not
+depend on how busy the machine is.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from appliance.sound.fluid import BLOCK_FRAMES, FluidSynth
 from appliance.sound.synth import SynthState
 from appliance.sound.wav import WavWriter
+
+#: How long stop() waits for the thread: a render of one block takes well under 1 ms.
+STOP_TIMEOUT_S = 2.0
+
+
+def wait_for_event(event: threading.Event, timeout: float) -> bool:
+    return event.wait(timeout)
 
 
 class PacedRenderer:
@@ -30,8 +43,13 @@ class PacedRenderer:
         wav: WavWriter | None = None,
         block: int = BLOCK_FRAMES,
         idle_after_s: float | None = None,
+        *,
+        clock: Callable[[], float] = time.perf_counter,
+        wait: Callable[[threading.Event, float], bool] = wait_for_event,
     ) -> None:
         self.synth = synth
+        self._clock = clock
+        self._wait = wait
         self.idle_after_s = idle_after_s
         self.wav = wav
         self.block = block
@@ -50,13 +68,13 @@ class PacedRenderer:
         self._stop.set()
         self.synth.woken.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(STOP_TIMEOUT_S)
             self._thread = None
 
     def _run(self) -> None:
         period = self.block / self.synth.sample_rate
-        render, wav = self.synth.render, self.wav
-        next_due = time.perf_counter()
+        render, wav, clock = self.synth.render, self.wav, self._clock
+        next_due = clock()
         idle_blocks = None if self.idle_after_s is None else round(self.idle_after_s / period)
         quiet = 0
         while not self._stop.is_set():
@@ -65,20 +83,20 @@ class PacedRenderer:
                 if quiet > idle_blocks:
                     self._sleep_until_woken()
                     quiet = 0
-                    next_due = time.perf_counter()
+                    next_due = clock()
             samples = render(self.block)
             if wav is not None:
                 wav.write(samples)
             self.blocks += 1
             next_due += period
-            delay = next_due - time.perf_counter()
+            delay = next_due - clock()
             if delay > 0:
-                time.sleep(delay)
+                self._wait(self._stop, delay)
             elif delay < -period:
                 # Fell behind by more than a block: count it and resynchronise
                 # rather than rendering a burst to catch up.
                 self.late_blocks += 1
-                next_due = time.perf_counter()
+                next_due = clock()
 
     def _sleep_until_woken(self) -> None:
         woken = self.synth.woken

@@ -15,9 +15,50 @@ from appliance.sound.paced import PacedRenderer
 from appliance.sound.synth import Channel, SynthState
 from appliance.sound.wav import WavWriter
 
+WAIT_S = 5.0  # generous: only a hang ever waits this long
+
 
 def _audio_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "tonic-audio"]
+
+
+class SimulatedTime:
+    """A clock that moves only when the renderer waits, so pacing is checked in
+    simulated time: a busy machine cannot change what the renderer does.
+
+    After ``run_for`` seconds the next wait blocks for real until stop() sets
+    the stop event; ``done`` says the renderer got there."""
+
+    def __init__(self, run_for: float, late_at: int | None = None, late_by: float = 0.0) -> None:
+        self.now = 0.0
+        self.run_for = run_for
+        self.waits: list[float] = []
+        self.done = threading.Event()
+        self.blocks_when_done = 0
+        self.renderer: PacedRenderer | None = None
+        self._late_at, self._late_by = late_at, late_by
+
+    def clock(self) -> float:
+        return self.now
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        self.waits.append(timeout)
+        self.now += timeout
+        if self._late_at is not None and len(self.waits) == self._late_at:
+            self.now += self._late_by  # the thread was not scheduled for a while
+        if self.now >= self.run_for and not self.done.is_set():
+            assert self.renderer is not None
+            self.blocks_when_done = self.renderer.blocks
+            self.done.set()
+        if self.done.is_set():
+            return event.wait(WAIT_S)
+        return event.is_set()
+
+
+def _paced(synth, wav, time_: SimulatedTime) -> PacedRenderer:
+    renderer = PacedRenderer(synth, wav, clock=time_.clock, wait=time_.wait)
+    time_.renderer = renderer
+    return renderer
 
 
 def test_renders_at_real_time_pace_into_a_wav(new_synth, tmp_path):
@@ -25,24 +66,42 @@ def test_renders_at_real_time_pace_into_a_wav(new_synth, tmp_path):
     synth.select_instrument(Channel(0), instrument_for("ocarina"))
     synth.note_on(Channel(0), 69, 100)
     out = tmp_path / "paced.wav"
+    period = BLOCK_FRAMES / SAMPLE_RATE
+    time_ = SimulatedTime(run_for=0.3)
     with WavWriter(out, SAMPLE_RATE) as wav:
-        renderer = PacedRenderer(synth, wav)
-        started = time.perf_counter()
+        renderer = _paced(synth, wav, time_)
         renderer.start()
         assert synth.state is SynthState.SILENT
         assert "no audio device" in synth.state_reason
-        time.sleep(0.3)  # the measuring window, not an assertion
+        assert time_.done.wait(WAIT_S)
         renderer.stop()
-        elapsed = time.perf_counter() - started
-        blocks = renderer.blocks
-        expected = elapsed * SAMPLE_RATE / BLOCK_FRAMES
-        assert blocks == pytest.approx(expected, rel=0.15), (blocks, expected, elapsed)
-        assert wav.frames == blocks * BLOCK_FRAMES
+        # One block, then one period's wait, block after block: 0.3 s is 225 blocks.
+        blocks = time_.blocks_when_done
+        assert blocks == round(0.3 / period)
+        assert time_.waits[: blocks - 1] == pytest.approx([period] * (blocks - 1))
+        assert renderer.late_blocks == 0
+        assert wav.frames == renderer.blocks * BLOCK_FRAMES
         wav.commit()
     audio, rate = read_wav(out)
-    assert len(audio) == blocks * BLOCK_FRAMES
+    assert len(audio) == renderer.blocks * BLOCK_FRAMES
     assert rms(audio) > 0.02
     assert dominant_hz(audio[4800:], rate) == pytest.approx(440.0, rel=0.01)
+
+
+def test_a_renderer_that_falls_behind_resynchronises_instead_of_bursting(new_synth):
+    period = BLOCK_FRAMES / SAMPLE_RATE
+    # After the 10th wait the thread is not scheduled for 10 periods.
+    time_ = SimulatedTime(run_for=0.1, late_at=10, late_by=10 * period)
+    renderer = _paced(new_synth(), None, time_)
+    renderer.start()
+    assert time_.done.wait(WAIT_S)
+    renderer.stop()
+    assert renderer.late_blocks == 1
+    # No catching up: every wait after the stall is a whole period again. Of
+    # the 10 periods lost, only the block due when the thread woke is rendered
+    # (with the late one, back to back); the other 9 never are.
+    assert time_.waits[10:-1] == pytest.approx([period] * (len(time_.waits) - 11))
+    assert time_.blocks_when_done == round(0.1 / period) - 9
 
 
 def test_stop_ends_the_thread_and_rendering(new_synth):
@@ -84,16 +143,18 @@ def test_a_note_sent_while_rendering_lands_in_the_next_block(new_synth, tmp_path
         deadline = time.monotonic() + 2.0
         while renderer.blocks < 40 and time.monotonic() < deadline:
             time.sleep(0.005)
+        before = wav.frames  # rendered before the note was sent
         synth.note_on(Channel(0), 69, 100)
-        sent_at = wav.frames  # what had been rendered when the note was sent
-        time.sleep(0.2)  # let it sound
+        after = wav.frames  # and after: more than a block apart only on a busy machine
+        while wav.frames < after + 10 * BLOCK_FRAMES and time.monotonic() < deadline + WAIT_S:
+            time.sleep(0.005)  # let it sound
         renderer.stop()
         path = wav.commit()
     audio, _ = read_wav(path)
-    assert sent_at >= 40 * BLOCK_FRAMES
-    # The note starts on the block boundary after it was sent. A block being
-    # rendered, or written, while note_on and the read of wav.frames happened
-    # moves that boundary by one block either way; never more.
-    delay = _onset(audio) - attack - sent_at
-    assert -BLOCK_FRAMES <= delay <= BLOCK_FRAMES, (sent_at, attack, delay)
-    assert delay % BLOCK_FRAMES == 0
+    assert before >= 40 * BLOCK_FRAMES
+    # The note starts on a block boundary after it was sent: at the earliest
+    # the block being rendered while note_on ran, at the latest the one after
+    # the last read of wav.frames.
+    start = _onset(audio) - attack
+    assert before - BLOCK_FRAMES <= start <= after + BLOCK_FRAMES, (before, after, start)
+    assert start % BLOCK_FRAMES == 0
