@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import wave
 from pathlib import Path
 
@@ -10,11 +11,19 @@ import numpy as np
 import pytest
 from audio_analysis import read_wav
 
+from appliance.atomic import create_temp_file
 from appliance.config import BoxConfig
-from appliance.errors import ScriptError, SoundfontError
+from appliance.errors import OutputError, ScriptError, SoundfontError
 from appliance.profile import default_profile
 from appliance.session import render as render_module
-from appliance.session.render import RELEASE_TAIL_S, RING_OUT_S, render_script
+from appliance.session.render import (
+    RELEASE_TAIL_S,
+    RING_OUT_S,
+    check_length,
+    check_outputs,
+    check_space,
+    render_script,
+)
 from appliance.session.script import parse_script
 
 SCRIPT = """\
@@ -240,3 +249,78 @@ def test_rendering_over_an_existing_file_replaces_it(tmp_path):
     assert (tmp_path / "out.wav").read_bytes()[:4] == b"RIFF"
     assert (tmp_path / "out.jsonl").read_text().startswith("{")
     assert _files(tmp_path) == ["out.jsonl", "out.wav"]
+
+
+# -- refused before the first frame --------------------------------------------------
+
+
+def _no_synth(monkeypatch) -> list[str]:
+    """Record any attempt to open the synth: a refusal must come before it."""
+    opened: list[str] = []
+    real = render_module.open_synth
+
+    def spy(*args, **kwargs):
+        opened.append("synth")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(render_module, "open_synth", spy)
+    return opened
+
+
+def test_an_output_that_is_the_script_is_refused_before_the_synth(tmp_path, monkeypatch):
+    opened = _no_synth(monkeypatch)
+    script = tmp_path / "s.txt"
+    script.write_text(SCRIPT)
+    with pytest.raises(OutputError, match=r"^-o .*s\.txt is the file being read"):
+        render_script(
+            parse_script(SCRIPT), default_profile(), BoxConfig(), script, sources=[script]
+        )
+    assert opened == []
+    assert script.read_text() == SCRIPT
+
+
+def test_the_same_file_by_a_hard_link_is_one_file(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"old")
+    (tmp_path / "b.jsonl").hardlink_to(tmp_path / "a.wav")
+    with pytest.raises(OutputError, match="is the same file as -o"):
+        check_outputs(tmp_path / "a.wav", tmp_path / "b.jsonl")
+    assert (tmp_path / "a.wav").read_bytes() == b"old"
+
+
+def test_outputs_that_do_not_exist_yet_pass(tmp_path):
+    check_outputs(tmp_path / "a.wav", tmp_path / "a.jsonl", sources=[tmp_path / "s.txt"])
+
+
+def test_a_render_too_long_for_a_wav_is_refused_naming_the_last_line():
+    # No script can be this long (the parser stops at 6 hours), so build one
+    # as a future, higher sample rate would see it: 6 h at 192 kHz.
+    script = parse_script("0 switch:1 press\n21599 end\n")
+    check_length(script, 48_000, "s.txt")
+    with pytest.raises(ScriptError) as e:
+        check_length(script, 192_000, "s.txt")
+    assert str(e.value) == (
+        "s.txt line 1: a render of 21,600 s at 192000 Hz would pass a WAV file's 4 GiB limit"
+    )
+
+
+def test_a_render_larger_than_the_free_space_is_refused(tmp_path, monkeypatch):
+    class Full:
+        f_bavail, f_frsize = 100, 4096  # 409,600 bytes: about 2 s of audio
+
+    monkeypatch.setattr(render_module.os, "statvfs", lambda path: Full())
+    check_space(tmp_path / "a.wav", parse_script("1 end\n"), 48_000)
+    with pytest.raises(OutputError) as e:
+        check_space(tmp_path / "a.wav", parse_script("0 switch:1 press\n60 end\n"), 48_000)
+    assert str(e.value) == (
+        f"cannot write {tmp_path / 'a.wav'}: the render needs 11.6 MB and only 0.4 MB are free"
+    )
+
+
+def test_a_render_sweeps_temp_files_an_interrupted_render_left(tmp_path):
+    for name in ("out.wav", "out.jsonl", "other.wav"):
+        fd, _ = create_temp_file(tmp_path / name)
+        os.close(fd)  # its writer is gone
+    _render(tmp_path)
+    left = [name for name in _files(tmp_path) if name.endswith(".tmp")]
+    assert len(left) == 1 and left[0].startswith(".other.wav.")  # not this render's to sweep
+    assert {"out.wav", "out.jsonl"} <= set(_files(tmp_path))
