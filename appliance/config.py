@@ -38,7 +38,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from appliance.audio_settings import SAMPLE_RATE, SAMPLE_RATES, AudioSettings
 from appliance.config_fields import (
@@ -429,19 +428,17 @@ def parse_config(text: str, origin: str) -> LoadedConfig:
     values = reader.fields(BoxConfig, data)
     bad = reader.bad_paths
     defaults = BoxConfig()
-    parts: dict[str, Any] = {
-        n: values.get(n, getattr(defaults, n)) for n in ("switch_pins", "pads", "beams")
-    }
+    wiring = gpio_uses(
+        values.get("switch_pins", defaults.switch_pins),
+        values.get("pads", defaults.pads),
+        values.get("beams", defaults.beams),
+    )
     # Pins whose setting had a problem fell back to defaults: leave them out.
-    uses = [u for u in gpio_uses(**_as_uses(parts)) if not _under(u.path, bad)]
+    uses = [u for u in wiring if not _under(u.path, bad)]
     problems = reader.problems + gpio_clashes(uses, frozenset(reader.given))
     if problems:
         raise ConfigError.of(origin, problems)
     return LoadedConfig(BoxConfig(**values), origin, frozenset(reader.given))
-
-
-def _as_uses(parts: dict[str, Any]) -> dict[str, Any]:
-    return {"switches": parts["switch_pins"], "pads": parts["pads"], "beams": parts["beams"]}
 
 
 def _under(path: str, bad: set[str]) -> bool:
