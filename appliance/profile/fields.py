@@ -86,7 +86,8 @@ def from_text(spec: Spec, text: str) -> Any:
     if issubclass(kind, enum.Enum):
         return _enum(kind, text)
     try:
-        value: Any = kind(text) if kind is not str else text
+        parse: Callable[[str], Any] = kind
+        value = parse(text) if kind is not str else text
     except ValueError:
         raise ValueError(f"must be {_kind_name(kind)}, got {excerpt(text)}") from None
     return _checked(spec, value)

@@ -223,8 +223,8 @@ def dump_profile(profile: Profile) -> str:
         kind, _, number = iid.partition(":")
         by_kind.setdefault(kind, []).append((int(number), settings))
     for kind, entries in by_kind.items():
-        for number, settings in sorted(entries, key=lambda e: e[0]):
-            lines += ["", f"[{kind}.{number}]"]
+        for n, settings in sorted(entries, key=lambda e: e[0]):
+            lines += ["", f"[{kind}.{n}]"]
             for name in specs(type(settings)):
                 lines.append(f"{name} = {_toml_value(getattr(settings, name))}")
     return "\n".join(lines) + "\n"
