@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,15 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Before anything starts a thread: the service takes its signals with
+    # sigwaitinfo on the main thread, so every thread must block them, and
+    # threads inherit the mask of the thread that creates them. (Importing
+    # numpy, through FluidSynth's binding, starts OpenBLAS's worker threads.)
+    from appliance.service.signals import SIGNALS
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    # The box does no linear algebra: one OpenBLAS thread, not one per core.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from appliance.service.run import Service, ServiceOptions
     from appliance.service.systemd import log_handler
 

@@ -24,9 +24,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 from appliance.box import Box
+from appliance.config import PAD_COUNT
 from appliance.control.api import ControlError, ErrorCode, EventSink, Handler, Params
 from appliance.errors import ProfileError
-from appliance.events import InputId, Panic, parse_input_id
+from appliance.events import InputId, InputKind, Panic, parse_input_id
+from appliance.inputs.beams import MAX_RANGE_M
+from appliance.inputs.simulated import SimulatedHardware
 from appliance.profile import Profile, dump_profile
 from appliance.profile.fields import specs
 from appliance.profile.library import ProfileLibrary
@@ -64,8 +67,12 @@ class BoxApi:
         slug: str,
         on_change: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
+        hardware: SimulatedHardware | None = None,
     ) -> None:
         self.box = box
+        #: ``tonic run --simulate``: the simulated switches, pads and beams, which
+        #: the ``simulate.*`` methods drive (the setup UI's keys, the tests).
+        self.hardware = hardware
         self.library = library
         self.leveller = leveller
         self.feed = feed
@@ -79,7 +86,7 @@ class BoxApi:
     # -- ControlApi --------------------------------------------------------------------
 
     def methods(self) -> Mapping[str, Handler]:
-        return {
+        methods: dict[str, Handler] = {
             "status": self.status,
             "set": self.set,
             "panic": self.panic,
@@ -92,6 +99,13 @@ class BoxApi:
             "profile.validate": self.profile_validate,
             "profile.revert": self.profile_revert,
         }
+        if self.hardware is not None:
+            methods |= {
+                "simulate.press": self.simulate_press,
+                "simulate.release": self.simulate_release,
+                "simulate.beam": self.simulate_beam,
+            }
+        return methods
 
     def subscribe(self, sink: EventSink) -> Callable[[], None]:
         return self.feed.subscribe(sink)
@@ -206,6 +220,45 @@ class BoxApi:
             self._swap(self.saved)
         self._changed()
         return {"name": self.saved.name, "slug": self.slug}
+
+    # -- simulated hardware ----------------------------------------------------------------
+
+    def simulate_press(self, params: Params) -> dict[str, Any]:
+        """Close a simulated switch or touch a simulated pad, at the pin or the chip."""
+        return self._contact(params, pressed=True)
+
+    def simulate_release(self, params: Params) -> dict[str, Any]:
+        return self._contact(params, pressed=False)
+
+    def simulate_beam(self, params: Params) -> dict[str, Any]:
+        """Put a hand ``distance`` metres from a simulated beam's sensor (null: take it away)."""
+        iid = _input(params)
+        kind, number = parse_input_id(iid)
+        distance = params.get("distance")
+        if kind is not InputKind.BEAM or number > len(self.box.config.beams):
+            raise _bad(f"{iid} is not a beam of this box")
+        if distance is not None and (
+            isinstance(distance, bool)
+            or not isinstance(distance, int | float)
+            or not 0.0 <= distance <= MAX_RANGE_M
+        ):
+            raise _bad(f"distance must be 0..{MAX_RANGE_M} metres or null")
+        assert self.hardware is not None
+        self.hardware.hand_at(number, None if distance is None else float(distance))
+        return {"input": iid, "distance": distance}
+
+    def _contact(self, params: Params, *, pressed: bool) -> dict[str, Any]:
+        iid = _input(params)
+        kind, number = parse_input_id(iid)
+        hw = self.hardware
+        assert hw is not None
+        if kind is InputKind.SWITCH and number <= len(self.box.config.switch_pins):
+            (hw.press if pressed else hw.release)(number)
+        elif kind is InputKind.PAD and self.box.config.pads is not None and number <= PAD_COUNT:
+            (hw.touch if pressed else hw.untouch)(number)
+        else:
+            raise _bad(f"{iid} is not a switch or pad of this box")
+        return {"input": iid, "pressed": pressed}
 
     # -- for the service ---------------------------------------------------------------
 

@@ -25,10 +25,8 @@ import dataclasses
 import gc
 import logging
 import signal
-import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +42,7 @@ from appliance.profile.library import LoadedProfile, ProfileLibrary, default_dat
 from appliance.service.audio import AudioOutput, open_audio
 from appliance.service.feed import Feed
 from appliance.service.methods import BoxApi
+from appliance.service.signals import SIGNALS, dump_stacks
 from appliance.service.status_line import status_line
 from appliance.service.systemd import Notifier, watchdog_period
 from appliance.sound.fluid import FluidSynth
@@ -52,7 +51,6 @@ from appliance.sound.leveller import Leveller
 
 log = logging.getLogger(__name__)
 
-SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1}
 LEVELS_FILE = "levels.json"
 #: Longest the first profile's instruments may take to level before READY;
 #: past it the box starts with provisional levels, corrected a moment later.
@@ -147,6 +145,7 @@ class Service:
             self.feed_for(box),
             slug=loaded.slug,
             on_change=self._status_wanted.set,
+            hardware=self.hardware,
         )
         self._start_server(self.api)
         threading.Thread(target=self._report_status, name="tonic-status", daemon=True).start()
@@ -336,14 +335,6 @@ class Service:
         # On the leveller's thread: the engine sets the channel's level itself.
         if self.box is not None:
             self.box.loop.submit(InstrumentLevelled(time.monotonic(), instrument.name))
-
-
-def dump_stacks() -> None:
-    """Every thread's stack to the log (SIGUSR1), to see where a stuck box is stuck."""
-    names = {t.ident: t.name for t in threading.enumerate()}
-    for ident, frame in sys._current_frames().items():
-        stack = "".join(traceback.format_stack(frame))
-        log.warning("thread %s (%d):\n%s", names.get(ident, "?"), ident, stack.rstrip())
 
 
 def run_service(options: ServiceOptions) -> int:

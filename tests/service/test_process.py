@@ -1,0 +1,127 @@
+"""``tonic run --simulate`` as systemd runs it: its own process, a notify socket, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+from service.harness import HANG_S, Stream
+
+from appliance.control.client import ControlClient
+
+
+@pytest.fixture
+def run(tmp_path):
+    notify_path = str(tmp_path / "notify")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(HANG_S)
+    sock = str(tmp_path / "c.sock")
+    procs = []
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "appliance",
+                "run",
+                "--simulate",
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--socket",
+                sock,
+            ],
+            env=dict(os.environ, NOTIFY_SOCKET=notify_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        procs.append(proc)
+        while not notify.recv(4096).startswith(b"READY=1"):
+            pass
+        return proc
+
+    start.notify = notify
+    start.sock = sock
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    notify.close()
+
+
+def test_sigterm_releases_every_held_note_and_exits_0(run):
+    proc = run()
+    stream = Stream(run.sock)
+    with ControlClient(run.sock) as c:
+        c.call("set", {"switch:1.mode": "latch", "switch:2.mode": "chord"})
+        c.call("simulate.press", {"input": "switch:1"})
+        c.call("simulate.release", {"input": "switch:1"})
+        c.call("simulate.press", {"input": "switch:2"})  # held down
+        stream.until(lambda e: e["event"] == "note_on" and e["input"] == "switch:2")
+        assert c.call("status")["notes_sounding"] == 4  # one latched note and a chord
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(HANG_S) == 0
+    events = []
+    while not stream.events.empty():
+        events.append(stream.events.get())
+    sounding: set[tuple[int, int]] = set()
+    for e in stream.until(lambda e: e["event"] == "all_notes_off") if not events else events:
+        if e["event"] == "note_on":
+            sounding.add((e["channel"], e["note"]))
+        elif e["event"] == "note_off":
+            sounding.discard((e["channel"], e["note"]))
+    assert sounding == set()
+    assert "Traceback" not in proc.stdout.read()
+
+
+def test_ready_once_then_status_lines_and_a_clean_hup(run):
+    proc = run()
+    with ControlClient(run.sock) as c:
+        c.call("profile.load", {"name": "First steps"})
+    messages = []
+    run.notify.settimeout(HANG_S)
+    while not any("First steps" in m for m in messages):
+        messages.append(run.notify.recv(4096).decode())
+    proc.send_signal(signal.SIGHUP)
+    while "READY=1" not in messages[-1]:
+        messages.append(run.notify.recv(4096).decode())
+    assert "RELOADING=1" in messages
+    assert sum(m.startswith("READY=1\nSTATUS=") for m in messages) == 0  # READY came once, before
+    proc.send_signal(signal.SIGUSR1)  # stacks to the log
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(HANG_S) == 0
+    log = proc.stdout.read()
+    assert "tonic-engine" in log and "Traceback" not in log
+
+
+def test_ctl_drives_the_service_and_a_saved_change_survives_a_restart(run):
+    proc = run()
+
+    def ctl(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "appliance", "ctl", "--socket", run.sock, *args],
+            capture_output=True,
+            text=True,
+            timeout=HANG_S * 3,
+        )
+
+    assert ctl("profile.load", "name=Pentatonic pads").returncode == 0
+    assert ctl("set", "key=D", "pad:1.instrument=koto").returncode == 0
+    bad = ctl("set", "key=H#")
+    assert bad.returncode != 0 and "H#" in bad.stderr and "Traceback" not in bad.stderr
+    assert ctl("profile.save").returncode == 0
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(HANG_S) == 0
+
+    run()
+    status = json.loads(ctl("--json", "status").stdout)
+    assert (status["profile"], status["key"]) == ("Pentatonic pads", "D")
+    assert next(i for i in status["inputs"] if i["id"] == "pad:1")["instrument"] == "Koto"
