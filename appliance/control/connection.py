@@ -142,8 +142,7 @@ class Connection(asyncio.BufferedProtocol):
 
     def pause_writing(self) -> None:
         self._writable.clear()
-        if self._blocked_since is None:
-            self._blocked_since = self._s.loop.time()
+        self._mark_blocked()
 
     def resume_writing(self) -> None:
         self._writable.set()
@@ -222,9 +221,8 @@ class Connection(asyncio.BufferedProtocol):
                 transport.close()
                 return
             line = await self._answer(item)
-            await self._send(line)
-            if isinstance(item, Request) and item.method == SUBSCRIBE:
-                self._subscribe()  # after its reply, so the reply comes before any event
+            subscribing = isinstance(item, Request) and item.method == SUBSCRIBE
+            await self._send(line, subscribing)
             self._outstanding -= 1
             self._last_activity = self._s.loop.time()
             self._take_lines()  # lines held back while it had too many pending
@@ -249,8 +247,12 @@ class Connection(asyncio.BufferedProtocol):
             return f"{message}; did you mean {close[0]!r}?"
         return f"{message}; known methods: {', '.join(sorted(known))}"
 
-    async def _send(self, line: bytes) -> None:
+    async def _send(self, line: bytes, subscribing: bool = False) -> None:
         await self._writable.wait()
+        if subscribing:
+            # In the same step as the reply: every event after the client reads
+            # "subscribed" reaches it, and none comes before that reply.
+            self._subscribe()
         transport = self._transport
         if transport is not None and not transport.is_closing():
             transport.write(line)
@@ -275,14 +277,24 @@ class Connection(asyncio.BufferedProtocol):
             return
         while len(events) or events.dropped:
             if transport.get_write_buffer_size() >= self._limits.write_high_water:
-                if self._blocked_since is None:
-                    self._blocked_since = self._s.loop.time()
+                self._mark_blocked()
                 return
             transport.write(b"".join(events.take(EVENT_BATCH)))
         if self._writable.is_set():
             self._blocked_since = None
 
     # -- timeouts ---------------------------------------------------------------------
+
+    def _mark_blocked(self) -> None:
+        """Its socket is full: from now on, the stalled timeout runs."""
+        if self._blocked_since is not None:
+            return
+        loop = self._s.loop
+        self._blocked_since = loop.time()
+        due = self._blocked_since + self._limits.stalled_timeout_s
+        if self._timer is not None and self._timer.when() > due:
+            self._timer.cancel()
+            self._timer = loop.call_at(due, self._check_idle)
 
     def _check_idle(self) -> None:
         transport = self._transport
