@@ -29,7 +29,7 @@ from appliance.engine.engine import Listener
 from appliance.errors import TonicError
 from appliance.events import InputId, InputKind, InputOffline, InputOnline, input_id
 from appliance.inputs.beams import BeamPins, BeamScanner
-from appliance.inputs.pads import PadBoard
+from appliance.inputs.pads import PadBoard, PadLevel
 from appliance.inputs.reopen import DEFAULT_RETRY_DELAYS, Reopener
 from appliance.inputs.switch import Switch
 from appliance.profile import Profile
@@ -273,7 +273,9 @@ class Box:
         owner thread, the I2C happens here after it.
         """
         status = self.loop.status()
-        levels = {level.pad: level for level in self.pads.levels()} if self.pads else {}
+        levels: dict[str, PadLevel] = (
+            {level.pad: level for level in self.pads.levels()} if self.pads else {}
+        )
         if not levels:
             return status
         inputs = tuple(

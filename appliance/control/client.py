@@ -219,8 +219,8 @@ class ControlClient:
 def _error_from(error: dict[str, Any]) -> ControlError:
     raw = error.get("code")
     try:
-        code: ErrorCode | int = ErrorCode(raw)
-    except ValueError:
+        code: ErrorCode | int = ErrorCode(raw)  # type: ignore[arg-type]  # checked below
+    except (ValueError, TypeError):
         code = raw if isinstance(raw, int) else ErrorCode.INTERNAL_ERROR
     message = error.get("message")
     return ControlError(code, str(message) if message else f"error {code}")  # type: ignore[arg-type]

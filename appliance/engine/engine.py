@@ -206,7 +206,7 @@ class Engine:
 
     def _contact(self, source: str, active: bool, t: float) -> None:
         self._require_input(source)
-        settings = self.profile.settings_for(source)
+        settings = self.profile.settings_for(InputId(source))
         f = self._filters.get(source)
         if f is None:
             f = self._filters[source] = AccessFilter()
@@ -255,7 +255,8 @@ class Engine:
         if player.note_started != started:  # a new note, or silence: restart the limit
             end = player.note_started
             limited = end is not None and s.max_note_s > 0
-            self._set_deadline(f"{source}/max_note", end + s.max_note_s if limited else None)
+            deadline = end + s.max_note_s if end is not None and limited else None
+            self._set_deadline(f"{source}/max_note", deadline)
 
     def _triggered(self, s: BeamSettings, player: BeamPlayer) -> bool:
         distance = player.distance
@@ -281,7 +282,7 @@ class Engine:
         if f"{source}/{what}" == _VOLUME_TIMER:
             self._volume_step(t)
             return
-        settings = self.profile.settings_for(source)
+        settings = self.profile.settings_for(InputId(source))
         if what == "check":
             self.voicing.stop(source)
         elif what == "access":

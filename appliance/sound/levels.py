@@ -93,7 +93,7 @@ class LevelTrims:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             entries = data["trims"] if data.get("soundfont") == list(self._identity) else []
-            loaded = {
+            loaded: dict[tuple[object, ...], int] = {
                 (*self._identity, int(bank), int(program), int(rate)): int(cc7)
                 for bank, program, rate, cc7 in entries[:_STORE_LIMIT]
                 if 1 <= int(cc7) <= 127
