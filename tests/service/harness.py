@@ -18,6 +18,7 @@ class Stream:
     def __init__(self, path: str) -> None:
         self.client = ControlClient(path)
         self.events: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        self.log: list[dict[str, Any]] = []  # every event, in order
         self.client.subscribe()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -25,6 +26,7 @@ class Stream:
     def _read(self) -> None:
         try:
             for event in self.client.events():
+                self.log.append(event)
                 self.events.put(event)
         except Exception:
             pass
@@ -37,6 +39,12 @@ class Stream:
             seen.append(event)
             if want(event):
                 return seen
+
+    def ended(self) -> list[dict[str, Any]]:
+        """Every event, once the service has closed the stream."""
+        self._thread.join(HANG_S)
+        assert not self._thread.is_alive(), "the stream did not end"
+        return self.log
 
     def close(self) -> None:
         self.client.close()

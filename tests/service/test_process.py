@@ -69,11 +69,8 @@ def test_sigterm_releases_every_held_note_and_exits_0(run):
         assert c.call("status")["notes_sounding"] == 4  # one latched note and a chord
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(HANG_S) == 0
-    events = []
-    while not stream.events.empty():
-        events.append(stream.events.get())
     sounding: set[tuple[int, int]] = set()
-    for e in stream.until(lambda e: e["event"] == "all_notes_off") if not events else events:
+    for e in stream.ended():
         if e["event"] == "note_on":
             sounding.add((e["channel"], e["note"]))
         elif e["event"] == "note_off":
