@@ -12,7 +12,8 @@ cannot tell an empty beam from an unplugged sensor. So the scanner drives
 the same two gpiozero devices that ``DistanceSensor`` uses inside (an output
 for TRIG, an input with an edge callback for ECHO) from one thread of its
 own, the same way ``DistanceSensor._read`` does. The devices run unchanged
-on ``MockFactory`` with ``MockTriggerPin`` in tests and on lgpio on the Pi.
+on ``MockFactory`` (with ``MockTriggerPin``, or the exact simulated sensor in
+:mod:`appliance.inputs.simulated`) in tests and on lgpio on the Pi.
 
 One ping, on one beam::
 
