@@ -166,6 +166,10 @@ class TimedSynth(Synth):
     def select_instrument(self, channel: Channel, instrument: Instrument) -> None:
         self.inner.select_instrument(channel, instrument)
 
+    def relevel(self, channel: Channel, instrument: Instrument) -> None:
+        # The levelled trim must reach the real synth, as on the box.
+        self.inner.relevel(channel, instrument)
+
     def control_change(self, channel: Channel, control: int, value: int) -> None:
         self.inner.control_change(channel, control, value)
 
@@ -184,6 +188,27 @@ class TimedSynth(Synth):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def stamp_in_place(synth: Synth) -> TimedSynth:
+    """Stamp the note-ons of a synth a running box already holds (the service's own).
+
+    The returned :class:`TimedSynth` wraps ``synth``, and ``synth``'s own
+    ``note_on`` / ``note_off`` are shadowed, on the instance, by the wrapper's:
+    the engine calls ``self.synth.note_on`` on every note, so it now runs the
+    same one extra call frame as a box built around a ``TimedSynth``. Undo it
+    with :func:`unstamp`.
+    """
+    timed = TimedSynth(synth)  # binds the real methods before they are shadowed
+    synth.note_on = timed.note_on  # type: ignore[method-assign]
+    synth.note_off = timed.note_off  # type: ignore[method-assign]
+    return timed
+
+
+def unstamp(synth: Synth) -> None:
+    """Give ``synth`` its own ``note_on`` / ``note_off`` back (see :func:`stamp_in_place`)."""
+    for name in ("note_on", "note_off"):
+        vars(synth).pop(name, None)
 
 
 class _NullSynth(Synth):
