@@ -186,7 +186,11 @@ enable_hardware() {
 	fi
 	if command -v raspi-config >/dev/null 2>&1; then
 		# 0 means "enable" in raspi-config's non-interactive mode.
-		raspi-config nonint do_i2c 0 && say "I2C is enabled (for the pad board)"
+		if raspi-config nonint do_i2c 0; then
+			say "I2C is enabled (for the pad board)"
+		else
+			say "warning: raspi-config could not enable I2C; the pads will stay offline"
+		fi
 	fi
 	modprobe i2c-dev 2>/dev/null || true
 	if command -v udevadm >/dev/null 2>&1 && systemd_running; then
