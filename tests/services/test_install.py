@@ -49,19 +49,15 @@ class Installed:
         return self.root / inside.lstrip("/")
 
 
-def checkout_copy(dest: Path, *, example: bool) -> Path:
-    """A copy of this checkout, with or without the example config."""
+def checkout_copy(dest: Path) -> Path:
+    """A copy of this checkout, with an example config of its own."""
     for name in SOURCES:
         source = CHECKOUT / name
         if source.is_dir():
             shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, dest / name)
-    config = dest / "hardware" / "tonic.toml.example"
-    if example:
-        config.write_text(EXAMPLE_CONFIG)
-    else:
-        config.unlink(missing_ok=True)
+    (dest / "hardware" / "tonic.toml.example").write_text(EXAMPLE_CONFIG)
     return dest
 
 
@@ -77,9 +73,9 @@ def fresh_root(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """Installed twice over, with a config the therapist wrote before the second run."""
+    """Installed once; the tests below run it again, then uninstall it."""
     base = tmp_path_factory.mktemp("install")
-    box = Installed(checkout_copy(base / "src", example=True), fresh_root(base / "root"), runs=[])
+    box = Installed(checkout_copy(base / "src"), fresh_root(base / "root"), runs=[])
     box.install("--no-apt", "--no-deps")
     return box
 
@@ -163,30 +159,6 @@ def test_a_second_run_keeps_the_therapists_config_and_changes_nothing_else(
     assert installed.path("/etc/systemd/system/tonic.service").read_bytes() == unit
 
 
-def test_uninstall_removes_the_app_and_keeps_profiles_and_config(tmp_path: Path):
-    box = Installed(
-        checkout_copy(tmp_path / "src", example=False), fresh_root(tmp_path / "root"), runs=[]
-    )
-    first = box.install("--no-apt", "--no-deps")
-    assert "built-in wiring" in first.stdout
-    assert not box.path("/etc/tonic/tonic.toml").exists()
-    box.path("/var/lib/tonic/profiles/ann.toml").write_text('name = "Ann"\n')
-
-    box.install("--uninstall")
-
-    for gone in (
-        "/opt/tonic",
-        "/usr/local/bin/tonic",
-        "/etc/systemd/system/tonic.service",
-        "/etc/systemd/system/multi-user.target.wants/tonic.service",
-        "/etc/sysusers.d/tonic.conf",
-        "/etc/udev/rules.d/99-tonic.rules",
-    ):
-        assert not os.path.lexists(box.path(gone)), gone
-    assert box.path("/var/lib/tonic/profiles/ann.toml").read_text() == 'name = "Ann"\n'
-    assert account(box.root, "passwd", "tonic")
-
-
 def test_unknown_options_are_refused_in_one_line(tmp_path: Path):
     p = subprocess.run(
         [str(CHECKOUT / "services" / "install.sh"), "--root", str(tmp_path), "--frobnicate"],
@@ -209,3 +181,23 @@ def test_the_script_passes_shellcheck():
         timeout=60,
     )
     assert p.returncode == 0, p.stdout
+
+
+def test_uninstall_removes_the_app_and_keeps_profiles_and_config(installed: Installed):
+    # Last in this module on purpose: it takes away what the tests above look at.
+    installed.path("/var/lib/tonic/profiles/bob.toml").write_text('name = "Bob"\n')
+
+    installed.install("--uninstall")
+
+    for gone in (
+        "/opt/tonic",
+        "/usr/local/bin/tonic",
+        "/etc/systemd/system/tonic.service",
+        "/etc/systemd/system/multi-user.target.wants/tonic.service",
+        "/etc/sysusers.d/tonic.conf",
+        "/etc/udev/rules.d/99-tonic.rules",
+    ):
+        assert not os.path.lexists(installed.path(gone)), gone
+    assert installed.path("/var/lib/tonic/profiles/bob.toml").read_text() == 'name = "Bob"\n'
+    assert installed.path("/etc/tonic/tonic.toml").exists()
+    assert account(installed.root, "passwd", "tonic")
