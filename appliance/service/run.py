@@ -38,6 +38,7 @@ from appliance.control.server import ControlServer
 from appliance.errors import ProfileError, TonicError
 from appliance.events import Event, InputOffline, InputOnline, InstrumentLevelled
 from appliance.inputs.simulated import SimulatedHardware
+from appliance.profile import Profile
 from appliance.profile.library import LoadedProfile, ProfileLibrary, default_data_dir
 from appliance.service.audio import AudioOutput, open_audio
 from appliance.service.feed import Feed
@@ -78,7 +79,6 @@ class Service:
         self.notifier = notifier or Notifier()
         self.config = BoxConfig()
         self.config_path: Path | None = options.config
-        self.data_dir = Path()
         self.synth: FluidSynth | None = None
         self.leveller: Leveller | None = None
         self.audio: AudioOutput | None = None
@@ -112,29 +112,49 @@ class Service:
         return 0
 
     def start(self) -> None:
-        self.config = self._load_config()
-        self.data_dir = Path(
-            self.options.data_dir or self.config.data_dir or default_data_dir()
-        ).expanduser()
-        library = ProfileLibrary(self.data_dir)
-        library.folder.mkdir(parents=True, exist_ok=True)
-        remove_stale_temp_files(library.folder)
+        config = self._load_config()
+        library = self._library(config)
         loaded = self._first_profile(library)
+        self._start_parts(config, library, loaded)
+        threading.Thread(target=self._report_status, name="tonic-status", daemon=True).start()
+        gc.freeze()  # start-up's objects never need collecting: keep pauses short
+        self.notifier.ready(self.status_text())
+        log.info("ready: %s", self.status_text(), extra={"profile": loaded.profile.name})
 
-        synth = self.synth = open_synth(self.config)
+    def stop(self) -> None:
+        """Silence first, then every part in reverse order. Safe to call twice."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self.notifier.stopping()
+        self._stop_parts()
+        self._status_wanted.set()
+
+    # -- parts -------------------------------------------------------------------------
+
+    def _start_parts(
+        self,
+        config: BoxConfig,
+        library: ProfileLibrary,
+        loaded: LoadedProfile,
+        saved: Profile | None = None,
+    ) -> None:
+        """Synth, levels, audio, box and socket, in order; undone in reverse by _stop_parts."""
+        self.config = config
+        synth = self.synth = open_synth(config)
         self._undo.append(synth.close)
         leveller = self.leveller = Leveller(
-            synth.trims, self.data_dir / LEVELS_FILE, on_levelled=self._levelled
+            synth.trims, library.data_dir / LEVELS_FILE, on_levelled=self._levelled
         )
         leveller.start()
         self._undo.append(leveller.stop)
         synth.leveller = leveller
         leveller.prepare(self._instruments(loaded), STARTUP_LEVEL_TIMEOUT_S)
 
-        self.audio = open_audio(synth, self.config, simulate=self.options.simulate)
+        self.audio = open_audio(synth, config, simulate=self.options.simulate)
         self._undo.append(self.audio.stop)
         if self.options.simulate:
-            self.hardware = SimulatedHardware(self.config)
+            self.hardware = SimulatedHardware(config)
             self._undo.append(self.hardware.close)
 
         box = self._build_box(loaded)
@@ -147,34 +167,35 @@ class Service:
             on_change=self._status_wanted.set,
             hardware=self.hardware,
         )
+        if saved is not None:
+            self.api.saved = saved
         self._start_server(self.api)
-        threading.Thread(target=self._report_status, name="tonic-status", daemon=True).start()
         # A round trip through the engine: its thread is up, the synth answers.
         box.loop.call(lambda: None)
-        gc.freeze()  # start-up's objects never need collecting: keep pauses short
-        self.notifier.ready(self.status_text())
-        log.info("ready: %s", self.status_text(), extra={"profile": loaded.profile.name})
 
-    def stop(self) -> None:
-        """Silence first, then every part in reverse order. Safe to call twice."""
-        if self._stopping:
-            return
-        self._stopping = True
-        self.notifier.stopping()
+    def _stop_parts(self) -> None:
         self._silence()
         if self.server is not None:
             self.server.stop()
+            self.server = None
         if self.box is not None:
             self.box.stop()
+            self.box = None
         while self._undo:
             undo = self._undo.pop()
             try:
                 undo()
             except Exception as e:  # keep stopping the rest
                 log.warning("while stopping: %s", e)
-        self._status_wanted.set()
+        self.synth = self.leveller = self.audio = self.hardware = None
+        self.api = self.feed = None
 
-    # -- parts -------------------------------------------------------------------------
+    def _library(self, config: BoxConfig) -> ProfileLibrary:
+        data_dir = Path(self.options.data_dir or config.data_dir or default_data_dir())
+        library = ProfileLibrary(data_dir.expanduser())
+        library.folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(library.folder)
+        return library
 
     def _load_config(self) -> BoxConfig:
         try:
@@ -278,6 +299,8 @@ class Service:
         self.notifier.watchdog()
 
     def _reload(self) -> None:
+        """SIGHUP: the config again (the box restarts its parts if it changed, keeping
+        the profile playing, saved or not), then the current profile's file again."""
         self.notifier.reloading()
         try:
             config = load_config(self.config_path)
@@ -285,22 +308,32 @@ class Service:
             log.error("kept the configuration in use: %s", e, extra={"error": str(e)})
         else:
             if config != self.config:
-                changed = [
-                    f.name
-                    for f in dataclasses.fields(config)
-                    if getattr(config, f.name) != getattr(self.config, f.name)
-                ]
-                log.warning(
-                    "configuration changed (%s): restart the service to use it "
-                    "(systemctl restart tonic)",
-                    ", ".join(changed),
-                )
+                self._restart_with(config)
         if self.api is not None:
             problem = self.api.reload()
             if problem:
                 log.error("%s", problem, extra={"error": problem})
         self.notifier.reloaded()
         self._status_wanted.set()
+
+    def _restart_with(self, config: BoxConfig) -> None:
+        old, api = self.config, self.api
+        assert api is not None
+        loaded = LoadedProfile(api.current(), api.slug)
+        saved = api.saved
+        changed = [
+            f.name
+            for f in dataclasses.fields(config)
+            if getattr(config, f.name) != getattr(old, f.name)
+        ]
+        log.info("configuration changed (%s): restarting the box's parts", ", ".join(changed))
+        self._stop_parts()
+        try:
+            self._start_parts(config, self._library(config), loaded, saved)
+        except Exception as e:
+            log.error("the new configuration did not start (%s); back to the one before", e)
+            self._stop_parts()
+            self._start_parts(old, self._library(old), loaded, saved)
 
     # -- status ------------------------------------------------------------------------
 

@@ -160,3 +160,29 @@ def test_the_watchdog_stops_when_the_engine_hangs(service, notify):
         hung.join(HANG_S)
     service._watchdog(HANG_S)
     assert watchdog_pings(notify, 0.5) == 1
+
+
+def test_hup_restarts_with_a_changed_config_and_keeps_the_unsaved_profile(tmp_path, notify):
+    config = tmp_path / "tonic.toml"
+    config.write_text("switch_pins = [17, 27, 22, 23]\n")
+    sock = str(tmp_path / "c.sock")
+    options = ServiceOptions(simulate=True, config=config, data_dir=tmp_path / "d", socket=sock)
+    svc = Service(options, Notifier())
+    svc.start()
+    try:
+        with ControlClient(sock) as c:
+            c.call("set", {"key": "E"})
+        config.write_text("switch_pins = [17, 27]\n")
+        svc._reload()
+        with ControlClient(sock) as c:
+            status = c.call("status")
+        switches = [i["id"] for i in status["inputs"] if i["id"].startswith("switch:")]
+        assert switches == ["switch:1", "switch:2"]
+        assert (status["key"], status["unsaved"]) == ("E", True)
+
+        config.write_text("switch_pins = [17, 17]\nbeams = 3\n")  # broken: kept as it was
+        svc._reload()
+        with ControlClient(sock) as c:
+            assert len([i for i in c.call("status")["inputs"] if "switch" in i["id"]]) == 2
+    finally:
+        svc.stop()
