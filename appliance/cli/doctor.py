@@ -10,13 +10,16 @@ import argparse
 import functools
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from appliance import doctor
 from appliance.config import BoxConfig, load_config
-from appliance.doctor import Check, Finding, Level
 from appliance.errors import TonicError
-from appliance.inputs.beams import BeamPins
+
+if TYPE_CHECKING:
+    from appliance.doctor import Check, Finding
+
+# The checks import gpiozero and the sensor code: loaded when the doctor runs,
+# so that building the command line (`tonic scales`) does not pay for them.
 
 #: Where the installed service keeps its data (services/tonic.service's
 #: StateDirectory=). A therapist's login has no $STATE_DIRECTORY, and the
@@ -40,6 +43,9 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from appliance import doctor
+    from appliance.doctor import Finding, Level
+
     findings: list[Finding] = []
     try:
         config = load_config(args.config)
@@ -59,6 +65,9 @@ def checks_for(
     config: BoxConfig, data_dir: Path | None = None, socket: Path | None = None
 ) -> list[tuple[str, Check]]:
     """Every check, aimed at this machine and this box's config."""
+    from appliance import doctor
+    from appliance.inputs.beams import BeamPins
+
     root = Path("/")
     data = data_dir or _data_dir(config)
     control = socket or Path(os.environ.get(SOCKET_ENV) or config.control.socket)
