@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 from pathlib import Path
@@ -37,13 +36,9 @@ def run(args: argparse.Namespace) -> int:
     # The box does no linear algebra: one OpenBLAS thread, not one per core.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from appliance.service.run import Service, ServiceOptions
-    from appliance.service.systemd import log_handler
+    from appliance.service.systemd import start_logging
 
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    root.addHandler(log_handler(args.verbose))
-    root.setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    logs = start_logging(args.verbose)
     options = ServiceOptions(
         simulate=args.simulate,
         config=args.config,
@@ -51,4 +46,7 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         socket=args.socket,
     )
-    return Service(options).run()
+    try:
+        return Service(options).run()
+    finally:
+        logs.stop()

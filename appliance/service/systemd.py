@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
+import queue
 import sys
 
 from systemd import daemon, journal
@@ -100,3 +102,23 @@ def log_handler(verbose: bool = False) -> logging.Handler:
         handler.setFormatter(logging.Formatter("tonic: %(levelname)s: %(message)s"))
     handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     return handler
+
+
+def start_logging(verbose: bool = False) -> logging.handlers.QueueListener:
+    """Route every log record through a queue to :func:`log_handler` on its own thread.
+
+    A record logged on the engine's thread (a bad event, a sensor lost) is then
+    a queue put, never a write to stderr or the journal's socket, so logging
+    cannot hold up a note. Stop the returned listener last, to flush it.
+    """
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(logging.handlers.QueueHandler(records))
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    listener = logging.handlers.QueueListener(
+        records, log_handler(verbose), respect_handler_level=True
+    )
+    listener.start()
+    return listener
