@@ -9,6 +9,7 @@ from appliance.profile.inputs import (
     PlayMode,
     SwitchSettings,
 )
+from appliance.profile.library import LoadedProfile, ProfileEntry, ProfileLibrary
 from appliance.profile.model import Profile
 from appliance.profile.store import default_profile, dump_profile, load_profile, save_profile
 
@@ -17,9 +18,12 @@ __all__ = [
     "BeamMode",
     "BeamSettings",
     "Expression",
+    "LoadedProfile",
     "PadSettings",
     "PlayMode",
     "Profile",
+    "ProfileEntry",
+    "ProfileLibrary",
     "SwitchSettings",
     "default_profile",
     "dump_profile",
