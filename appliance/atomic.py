@@ -21,34 +21,87 @@ import errno
 import fcntl
 import glob
 import os
+import signal
 import stat
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 TEMP_SUFFIX = ".tmp"
 
 
+#: The signals that interrupt a write (Ctrl-C, and those ``tonic render`` turns into it).
+INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C and friends until the block is done.
+
+    Creating a temporary file and arming its cleanup must happen together:
+    an interrupt in between would leave the file behind, still locked by this
+    process. A signal that arrives meanwhile is handed to its usual handler
+    at the end. Python runs signal handlers only on the main thread, so other
+    threads are never interrupted and need nothing held back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        caught.append(signum)
+
+    previous: dict[int, Any] = {}
+    try:
+        for s in INTERRUPTS:
+            if signal.getsignal(s) is not None:  # None: set outside Python; leave it be
+                previous[s] = signal.signal(s, hold)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught:
+            _deliver(caught[0], previous[caught[0]])
+
+
+def _deliver(signum: int, handler: Any) -> None:
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        signal.raise_signal(signum)  # the default action, now that it is restored
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     path = Path(path)
-    fd, tmp = create_temp_file(path)
-    try:
-        remove_stale_temp_files(path.parent, path.name)
-        os.fchmod(fd, file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            fd = -1  # the file object owns it now, and closes it (dropping the lock)
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-            # Renamed while still locked, so no sweep can take it mid-rename.
-            os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    finally:
-        if fd >= 0:
-            os.close(fd)
+    with contextlib.ExitStack() as cleanup:
+        with interrupts_deferred():
+            fd, tmp = create_temp_file(path)
+            cleanup.callback(_discard, fd, tmp)
+        _write(fd, tmp, path, text)
     return path
+
+
+def _discard(fd: int, tmp: Path) -> None:
+    # After a successful write the name is the target's and fd is closed already.
+    tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        os.close(fd)
+
+
+def _write(fd: int, tmp: Path, path: Path, text: str) -> None:
+    remove_stale_temp_files(path.parent, path.name)
+    os.fchmod(fd, file_mode(path))
+    with open(fd, "w", encoding="utf-8", closefd=False) as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    # Renamed while still locked, so no sweep can take it mid-rename.
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
 
 
 def create_temp_file(path: Path) -> tuple[int, Path]:

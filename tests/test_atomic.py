@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from appliance.atomic import create_temp_file, remove_stale_temp_files, write_text_atomic
+from appliance.atomic import (
+    create_temp_file,
+    interrupts_deferred,
+    remove_stale_temp_files,
+    write_text_atomic,
+)
 
 
 def temp_files(directory: Path) -> list[str]:
@@ -177,3 +182,29 @@ def test_a_failed_write_removes_its_own_temp_file(tmp_path, monkeypatch, fail_at
         write_text_atomic(target, "new\n")
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupt_while_deferred_is_delivered_after_the_block():
+    delivered: list[str] = []
+
+    def usual(signum: int, frame: object) -> None:
+        delivered.append(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGHUP, usual)
+    try:
+        with interrupts_deferred():
+            signal.raise_signal(signal.SIGHUP)
+            delivered.append("block finished")
+        delivered.append("after")
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert delivered == ["block finished", "SIGHUP", "after"]
+    assert signal.getsignal(signal.SIGHUP) is previous
+
+
+def test_ctrl_c_while_deferred_still_interrupts_afterwards():
+    steps: list[str] = []
+    with pytest.raises(KeyboardInterrupt), interrupts_deferred():
+        signal.raise_signal(signal.SIGINT)
+        steps.append("temp file and its cleanup set up together")
+    assert steps == ["temp file and its cleanup set up together"]

@@ -14,6 +14,7 @@ interrupted render of the same outputs are removed first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -22,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from appliance.atomic import remove_stale_temp_files, write_text_atomic
+from appliance.atomic import interrupts_deferred, remove_stale_temp_files, write_text_atomic
 from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
@@ -189,7 +190,9 @@ def render_script(
                 remove_stale_temp_files(Path(path).parent, Path(path).name)
         log: list[SoundEvent] = []
         engine = build_engine(config, profile, synth, [log.append])
-        with _output(out), WavWriter(out, synth.sample_rate) as wav:
+        with _output(out), contextlib.ExitStack() as stack:
+            with interrupts_deferred():  # no Ctrl-C between creating the temp and its cleanup
+                wav = stack.enter_context(WavWriter(out, synth.sample_rate))
             _play(script, engine, synth, wav)
             if events_out is not None:
                 lines = (json.dumps(e.as_json()) + "\n" for e in log)
