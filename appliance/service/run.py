@@ -22,7 +22,6 @@ box's work.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 import signal
 import threading
@@ -117,7 +116,6 @@ class Service:
         loaded = self._first_profile(library)
         self._start_parts(config, library, loaded)
         threading.Thread(target=self._report_status, name="tonic-status", daemon=True).start()
-        gc.freeze()  # start-up's objects never need collecting: keep pauses short
         self.notifier.ready(self.status_text())
         log.info("ready: %s", self.status_text(), extra={"profile": loaded.profile.name})
 
@@ -232,8 +230,8 @@ class Service:
             self.synth,
             pin_factory=hw.factory if hw is not None else None,
             i2c=hw.i2c if hw is not None else None,
+            realtime=True,  # SCHED_FIFO for the engine's thread, gc.freeze() once started
         )
-        box.loop.realtime = True
         box.engine.event_listeners.append(self._on_event)
         self.box = box
         box.start()
