@@ -239,7 +239,9 @@ class Box:
             for iid in iids:
                 self.offline[iid] = reason
                 self.loop.submit(InputOffline(t, iid, reason))
-        log.warning("%s offline: %s", _names(iids), reason)
+        log.warning(
+            "%s offline: %s", _names(iids), reason, extra={"input": _names(iids), "error": reason}
+        )
 
     def _online(self, iids: list[InputId], why: str) -> None:
         t = time.monotonic()
@@ -247,7 +249,7 @@ class Box:
             for iid in iids:
                 self.offline.pop(iid, None)
                 self.loop.submit(InputOnline(t, iid))
-        log.info("%s online: %s", _names(iids), why)
+        log.info("%s online: %s", _names(iids), why, extra={"input": _names(iids)})
 
     def _profile_changed(self, old: Profile, new: Profile) -> None:
         """Runs on the owner thread: ask for the pad thresholds the therapist changed.

@@ -406,7 +406,7 @@ class Engine:
     def _note_error(self, message: str) -> None:
         self._errors += 1
         self._last_error = message
-        log.warning("%s", message)
+        log.warning("%s", message, extra={"error": message, "profile": self.profile.name})
 
 
 class UnknownInputError(TonicError, LookupError):

@@ -363,7 +363,7 @@ class PadBoard:
         for pad in self.ids:
             self._submit(InputOffline(t, pad, self._reason))
         self._was_offline = True
-        log.warning("pads %s..%s offline: %s", self.ids[0], self.ids[-1], self._reason)
+        self._log_offline()
         self._wake.set()  # the thread switches from reading to retrying
 
     # -- either thread, takes the lock ---------------------------------------------------
@@ -418,10 +418,19 @@ class PadBoard:
             except Exception as e:
                 log.debug("pads: closing the I2C bus: %s", e)
 
+    def _log_offline(self) -> None:
+        names = f"{self.ids[0]}..{self.ids[-1]}"
+        log.warning(
+            "pads %s offline: %s",
+            names,
+            self._reason,
+            extra={"input": names, "error": self._reason},
+        )
+
     def _go_offline_at_start(self) -> None:
         with self._lock:
             t = self._stamp(self._clock())
             self._was_offline = True
             for pad in self.ids:
                 self._submit(InputOffline(t, pad, self._reason))
-        log.warning("pads %s..%s offline: %s", self.ids[0], self.ids[-1], self._reason)
+        self._log_offline()
