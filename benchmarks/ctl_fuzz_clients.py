@@ -23,6 +23,7 @@ import random
 import socket
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass
 
 #: A request is answered (or its client disconnected) within this, or it counts as stalled.
@@ -122,7 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("socket")
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--minimum", type=int, default=MINIMUM)
+    parser.add_argument(
+        "--pause-ms",
+        type=float,
+        default=0.0,
+        help="each client's pause after each reply (default: none, as fast as answered)",
+    )
     args = parser.parse_args(argv)
+    pause_s = args.pause_ms / 1e3
 
     stop = threading.Event()
     clients = [_Client(args.socket, seed) for seed in range(args.clients)]
@@ -132,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     def hammer(client: _Client) -> None:
         while not (stop.is_set() and total[0] >= args.minimum):
             client.one()
+            if pause_s:
+                time.sleep(pause_s)
             with lock:
                 total[0] += 1
                 if total[0] == args.minimum:
