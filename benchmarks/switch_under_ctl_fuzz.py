@@ -71,16 +71,11 @@ class FuzzResult:
 class _Clients:
     """The hostile clients' process and what it says on its stdout."""
 
-    def __init__(self, socket: str) -> None:
+    def __init__(self, socket: str, pause_ms: float) -> None:
+        argv = [sys.executable, "-m", "benchmarks.ctl_fuzz_clients", socket]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.ctl_fuzz_clients",
-                socket,
-                "--clients",
-                str(CLIENTS),
-            ],
+            [*argv, "--clients", str(CLIENTS), "--pause-ms", str(pause_ms)],
+            cwd=_CHECKOUT,  # where the benchmarks package is
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -108,12 +103,13 @@ class _Clients:
         return self.counts
 
 
-def run(presses: int = PRESSES, warmup: int = WARMUP) -> FuzzResult:
+def run(presses: int = PRESSES, warmup: int = WARMUP, pause_ms: float = 0.0) -> FuzzResult:
+    """``pause_ms``: each client's pause between requests (0, the bench's: as fast as answered)."""
     with live_service(NAME) as live:
         progress(f"{NAME}: {warmup} warm-up + {presses} quiet presses")
         quiet = drive_presses(live.pins, live.synth, presses, warmup, label=f"{NAME} quiet")
         progress(f"{NAME}: {presses}+ presses while {CLIENTS} clients send {REQUESTS}+ requests")
-        clients = _Clients(str(live.socket))
+        clients = _Clients(str(live.socket), pause_ms)
         try:
             loaded = drive_presses(live.pins, live.synth, presses, 0, label=f"{NAME} fuzz")
             while not clients.reached.is_set():
