@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from appliance.control.api import ControlError, ErrorCode, Handler
 from appliance.control.events import EventQueue, StateKey
 from appliance.control.limits import Limits
+from appliance.control.rate import RequestRate
 from appliance.control.requests import (
     BadRequest,
     Request,
@@ -59,6 +60,7 @@ class Shared:
     executor: Executor
     read_buffer: bytearray
     subscribers_changed: Callable[[], None]
+    rate: RequestRate
     clients: set[Connection] = field(default_factory=set)
     subscribers: set[Connection] = field(default_factory=set)
 
@@ -220,6 +222,7 @@ class Connection(asyncio.BufferedProtocol):
                     await self._send(item.reply)
                 transport.close()
                 return
+            await self._s.rate.take()
             line = await self._answer(item)
             subscribing = isinstance(item, Request) and item.method == SUBSCRIBE
             await self._send(line, subscribing)

@@ -47,6 +47,14 @@ class Limits:
     #: Longest error message sent back; longer ones are cut, so an error never echoes
     #: a huge value back.
     max_message: int = 2 * KIB
+    #: Requests the server answers per second, from all clients together, and how
+    #: many may come at once above that rate. Every request costs the box's Python
+    #: interpreter time that the engine's thread then waits for; a setup UI sends a
+    #: few a second (its live view is the event stream, not requests), so the rate
+    #: only ever slows a flood, which waits its turn in the kernel's buffer (each
+    #: client has one request in the queue at a time).
+    requests_per_second: float = 200.0
+    request_burst: int = 100
 
     def __post_init__(self) -> None:
         for name in (
@@ -59,6 +67,8 @@ class Limits:
             "write_high_water",
             "workers",
             "max_message",
+            "requests_per_second",
+            "request_burst",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

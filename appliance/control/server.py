@@ -35,6 +35,7 @@ from appliance.control.api import ControlApi, EventSink
 from appliance.control.connection import SUBSCRIBE, Connection, Shared
 from appliance.control.events import FanIn, state_key
 from appliance.control.limits import Limits
+from appliance.control.rate import RequestRate
 from appliance.control.requests import event_line
 from appliance.errors import TonicError
 
@@ -159,6 +160,7 @@ class ControlServer:
             executor=self._executor,
             read_buffer=bytearray(self.limits.max_line + 1),
             subscribers_changed=self._subscribers_changed,
+            rate=RequestRate(self.limits.requests_per_second, self.limits.request_burst, loop.time),
         )
         ready = threading.Event()
         failure: list[BaseException] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -13,6 +14,9 @@ from control.harness import LineClient, SettingsApi
 
 from appliance.control.limits import Limits
 from appliance.control.server import ControlServer
+
+#: Requests a second that no test reaches.
+UNTHROTTLED = 1e9
 
 
 @pytest.fixture
@@ -37,6 +41,10 @@ def serve(api: SettingsApi, sock_dir: Path) -> Iterator[Callable[..., ControlSer
     servers: list[ControlServer] = []
 
     def _serve(limits: Limits | None = None, **kwargs: Any) -> ControlServer:
+        # Floods in these tests test framing and order, not the request rate
+        # (tests/control/test_rate.py): let them through at full speed.
+        if limits is None or limits.requests_per_second == Limits().requests_per_second:
+            limits = dataclasses.replace(limits or Limits(), requests_per_second=UNTHROTTLED)
         server = ControlServer(api, sock_dir / "c.sock", group=None, limits=limits, **kwargs)
         server.start()
         servers.append(server)
