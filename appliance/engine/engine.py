@@ -325,15 +325,30 @@ class Engine:
     def _on_set(self, event: SetSetting) -> None:
         self.change_settings([(event.path, event.value)], event.t)
 
-    def change_settings(self, changes: Iterable[tuple[str, str]], t: float) -> Profile:
-        """Change several settings together, or none (raising :class:`ProfileError`)."""
+    def change_settings(
+        self,
+        changes: Iterable[tuple[str, str]],
+        t: float,
+        checked: tuple[Profile, Profile] | None = None,
+    ) -> Profile:
+        """Change several settings together, or none (raising :class:`ProfileError`).
+
+        ``checked`` is ``(before, after)`` when the caller has already applied
+        and checked the changes on another thread: if the profile is still
+        ``before``, ``after`` is taken as it is, and the engine's thread does not
+        spend the time checking them again.
+        """
         changes = list(changes)
         for path, _ in changes:
             target, dot, _field = path.partition(".")
             if dot:
                 self._require_input(target)
         old = self.profile
-        self._adopt(old.with_settings(changes), t)
+        if checked is not None and checked[0] is old:
+            new = checked[1]
+        else:
+            new = old.with_settings(changes)
+        self._adopt(new, t)
         for path, _ in changes:
             target, _, field = path.partition(".")
             if field == "mode":  # the old mode's notes would otherwise never be released

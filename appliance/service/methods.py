@@ -129,9 +129,11 @@ class BoxApi:
     def set(self, params: Params) -> dict[str, Any]:
         changes = _changes(params)
         with self._lock:
-            self._prepare(self.current().with_settings(changes))  # refuses bad values here
+            before = self.current()
+            after = before.with_settings(changes)  # bad values are refused here, not there
+            self._prepare(after)
             t = self.clock()
-            self._engine(lambda: self.box.engine.change_settings(changes, t))
+            self._engine(lambda: self.box.engine.change_settings(changes, t, (before, after)))
         self._changed()
         return {"changed": [path for path, _ in changes], "unsaved": self.unsaved()}
 

@@ -12,6 +12,7 @@ import pytest
 
 from appliance.config import BoxConfig
 from appliance.engine import Engine
+from appliance.errors import ProfileError
 from appliance.events import (
     Event,
     InputId,
@@ -648,3 +649,28 @@ def test_panic_does_not_stop_a_volume_ramp_half_way(rig):
     rig.send(Panic(1.1))
     rig.engine.tick(3.0)
     assert rig.synth.gain == pytest.approx(rig.synth.gain_ceiling)
+
+
+# -- settings checked off the engine's thread --------------------------------------
+
+
+def test_settings_checked_elsewhere_are_taken_as_they_are(rig):
+    before = rig.engine.profile
+    after = before.with_settings([("key", "G")])
+    assert rig.engine.change_settings([("key", "G")], 1.0, (before, after)) is after
+
+
+def test_settings_checked_against_an_older_profile_are_checked_again(rig):
+    before = rig.engine.profile
+    after = before.with_settings([("key", "G")])
+    rig.engine.change_settings([("scale", "major")], 1.0)  # the profile moved on meanwhile
+    now = rig.engine.change_settings([("key", "G")], 2.0, (before, after))
+    assert (now.key, now.scale) == ("G", "major")
+
+
+def test_several_settings_change_together_or_not_at_all(rig):
+    with pytest.raises(ProfileError):
+        rig.engine.change_settings([("key", "D"), ("switch:1.mode", "lach")], 1.0)
+    assert rig.engine.profile.key == "C"
+    rig.engine.change_settings([("beam:1.near", "1.5"), ("beam:1.far", "2.5")], 2.0)
+    assert rig.engine.profile.settings_for("beam:1").near == 1.5  # past the old far together
