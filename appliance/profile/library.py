@@ -9,10 +9,8 @@
             anna.toml.bak            the copy before the last save (store.save_profile)
 
 A profile's file is named by a *slug* made from its name ("First steps" is
-``first-steps.toml``): lowercase a-z, 0-9 and '-', nothing else, so no name a
-therapist types or a network client sends can reach a path outside
-``profiles/``. A name with no Latin letter or digit at all ("音楽") gets a
-slug from a short hash of the name, so it still has a file of its own.
+``first-steps.toml``; :mod:`appliance.profile.names`), so no name a therapist
+types or a network client sends can reach a path outside ``profiles/``.
 
 The starters in ``appliance/profiles/`` are named the same way. A user file
 with a starter's slug shadows the starter; deleting it shows the starter again.
@@ -30,11 +28,8 @@ own thread never calls here: these read and write files.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
-import re
 import threading
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -44,6 +39,7 @@ from pathlib import Path
 from appliance.atomic import fsync_dir, write_text_atomic
 from appliance.errors import ProfileError
 from appliance.profile.model import Profile
+from appliance.profile.names import check_name, is_slug, slug_for
 from appliance.profile.store import dump_profile, load_profile, parse_profile, save_profile
 from appliance.textfile import excerpt, show_path
 
@@ -54,17 +50,7 @@ BACKUP_SUFFIX = ".toml.bak"
 DEFAULT_SLUG = "default"
 STARTERS_PACKAGE = "appliance.profiles"
 
-MAX_NAME_CHARS = 100
-"""The longest profile name: as long as any text setting may be (fields.py)."""
-
-MAX_SLUG_CHARS = 60
-"""Slugs are cut to this, far inside any filesystem's 255-byte name limit
-even with ``.toml.bak`` and a temporary file's prefix and suffix added."""
-
-_HASH_CHARS = 8
 _RECORD_MAX_BYTES = 256  # the last-profile record: one slug and a newline
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,44 +74,6 @@ class LoadedProfile:
 
 
 # -- names and slugs ----------------------------------------------------------------
-
-
-def check_name(name: str) -> str:
-    """``name`` with outer spaces removed, or :class:`ProfileError` saying what is wrong."""
-    if not isinstance(name, str):
-        raise ProfileError(f"a profile name must be text, got {excerpt(name)}")
-    shown = excerpt(name)
-    name = name.strip()
-    if not name:
-        raise ProfileError("a profile needs a name")
-    if len(name) > MAX_NAME_CHARS:
-        raise ProfileError(
-            f"a profile name may be at most {MAX_NAME_CHARS} characters, got {len(name):,}: {shown}"
-        )
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
-        raise ProfileError(f"a profile name cannot hold control characters or line breaks: {shown}")
-    if not any(unicodedata.category(c)[0] in "LN" for c in name):
-        raise ProfileError(f"a profile name needs at least one letter or digit, got {shown}")
-    return name
-
-
-def slug_for(name: str) -> str:
-    """The file name (less ``.toml``) for a profile name; a slug maps to itself.
-
-    Refuses names that could never be a profile's (see :func:`check_name`).
-    """
-    name = check_name(name)
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
-    slug = slug[:MAX_SLUG_CHARS].rstrip("-")
-    if not slug:  # letters, but none Latin: a stable name from the name itself
-        digest = hashlib.sha256(name.casefold().encode()).hexdigest()[:_HASH_CHARS]
-        slug = f"profile-{digest}"
-    return slug
-
-
-def is_slug(text: str) -> bool:
-    return len(text) <= MAX_SLUG_CHARS and SLUG.fullmatch(text) is not None
 
 
 # -- where things live --------------------------------------------------------------

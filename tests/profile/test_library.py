@@ -15,13 +15,11 @@ from appliance.errors import ProfileError
 from appliance.profile import Profile, default_profile, dump_profile, load_profile
 from appliance.profile.library import (
     LAST_PROFILE_FILE,
-    MAX_NAME_CHARS,
-    SLUG,
     ProfileLibrary,
     default_data_dir,
-    slug_for,
     starter_names,
 )
+from appliance.profile.names import MAX_NAME_CHARS, SLUG, slug_for
 
 STARTERS = ["Beam explorer", "Calm space", "Default", "First steps", "Pentatonic pads"]
 

@@ -12,7 +12,8 @@ from audio_analysis import rms
 from appliance.config import BeamWiring, BoxConfig
 from appliance.music import Key
 from appliance.profile import BeamMode, Profile
-from appliance.profile.library import ProfileLibrary, slug_for
+from appliance.profile.library import ProfileLibrary
+from appliance.profile.names import slug_for
 from appliance.profile.store import parse_profile
 
 STARTERS = ["First steps", "Pentatonic pads", "Beam explorer", "Calm space", "Default"]
