@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from types import TracebackType
 
 from gpiozero import Factory
@@ -56,20 +57,35 @@ def build_engine(
     return Engine(synth, profile, config.input_ids(), listeners)
 
 
-def open_i2c() -> object:
-    """The Pi's I2C bus 1 through Blinka, or OSError saying why not.
+#: The Linux device of an I2C bus by its number.
+I2C_DEVICE = "/dev/i2c-{bus}"
+
+
+def open_i2c(bus: int = 1) -> object:
+    """I2C bus ``bus`` (``/dev/i2c-<bus>``) through Blinka, or OSError saying why not.
 
     The pads' board calls it on its own thread, and again after each failure.
+    Blinka's ``busio.I2C`` finds a bus by the pins it is on; the box names its
+    bus by number (``pads.i2c_bus``), so the Linux bus is opened by number
+    under Blinka's own locking ``busio.I2C`` front, which the MPR121 driver uses.
     """
+    device = Path(I2C_DEVICE.format(bus=bus))
+    if not device.exists():
+        raise OSError(f"no I2C bus: {device} is missing (is I2C enabled? see tonic doctor)")
     try:
         # Blinka prints board warnings on stdout, which other tools parse.
         with contextlib.redirect_stdout(sys.stderr):
-            import board
             import busio
+            from adafruit_blinka.microcontroller.generic_linux.i2c import I2C as LinuxI2C
 
-            return busio.I2C(board.SCL, board.SDA)
+        class NumberedI2C(busio.I2C):
+            def init(self, scl: object, sda: object, frequency: int) -> None:
+                self.deinit()
+                self._i2c = LinuxI2C(scl, mode=LinuxI2C.MASTER, baudrate=frequency)
+
+        return NumberedI2C(bus, None)
     except Exception as e:  # Blinka raises many kinds off a Pi
-        raise OSError(str(e) or type(e).__name__) from None
+        raise OSError(f"I2C bus {device}: {str(e) or type(e).__name__}") from None
 
 
 class Box:
@@ -95,7 +111,7 @@ class Box:
         *,
         pin_factory: Factory | None = None,
         i2c: object | None = None,
-        open_bus: Callable[[], object] = open_i2c,
+        open_bus: Callable[[int], object] = open_i2c,
         listeners: Iterable[Listener] = (),
         realtime: bool = False,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
@@ -186,7 +202,9 @@ class Box:
         self.pads = PadBoard(
             self.i2c,
             self.loop.submit,
-            open_bus=None if self.i2c is not None else self.open_bus,
+            open_bus=None
+            if self.i2c is not None
+            else functools.partial(self.open_bus, wiring.i2c_bus),
             address=wiring.address,
             irq_pin=wiring.irq_pin,
             pin_factory=self.pin_factory,

@@ -366,9 +366,9 @@ def test_a_pad_bus_that_cannot_be_opened_at_start_comes_online_later(mock_factor
     chip = MPR121Emulator(address=config.pads.address)
     ready = threading.Event()
 
-    def open_bus() -> object:
+    def open_bus(bus: int) -> object:
         if not ready.is_set():
-            raise OSError(2, "No such file or directory", "/dev/i2c-1")
+            raise OSError(2, "No such file or directory", f"/dev/i2c-{bus}")
         return chip
 
     box = Box(
@@ -503,3 +503,11 @@ def test_realtime_box_freezes_what_start_up_built(mock_factory):
         gc.unfreeze()
     with Box(config, default_profile(), FakeSynth(), pin_factory=mock_factory):
         assert gc.get_freeze_count() == 0  # only the service asks for it
+
+
+def test_a_missing_i2c_bus_is_named_with_what_to_do(tmp_path, monkeypatch):
+    from appliance import box as box_module
+
+    monkeypatch.setattr(box_module, "I2C_DEVICE", str(tmp_path / "i2c-{bus}"))
+    with pytest.raises(OSError, match=r"i2c-3 is missing \(is I2C enabled\?"):
+        box_module.open_i2c(3)

@@ -121,4 +121,7 @@ def start_logging(verbose: bool = False) -> logging.handlers.QueueListener:
         records, log_handler(verbose), respect_handler_level=True
     )
     listener.start()
+    # Libraries' warnings (gpiozero's pin-factory fallbacks) become log records too,
+    # not bare lines on stderr.
+    logging.captureWarnings(True)
     return listener
