@@ -76,6 +76,7 @@ SYSUSERS=/etc/sysusers.d/tonic.conf
 TMPFILES=/etc/tmpfiles.d/tonic.conf
 UDEV_RULES=/etc/udev/rules.d/99-tonic.rules
 MODULES=/etc/modules-load.d/tonic.conf
+POLKIT_RULES=/etc/polkit-1/rules.d/50-tonic-power.rules
 CONFIG=/etc/tonic/tonic.toml
 LINK=/usr/local/bin/tonic
 
@@ -157,6 +158,7 @@ install_system_files() {
 	place 0644 "$SRC/services/tonic.tmpfiles" "$TMPFILES"
 	place 0644 "$SRC/hardware/99-tonic.rules" "$UDEV_RULES"
 	place 0644 "$SRC/services/tonic-modules.conf" "$MODULES"
+	place 0644 "$SRC/services/50-tonic-power.rules" "$POLKIT_RULES"
 	say "installed the unit, sysusers.d, tmpfiles.d, udev and modules-load.d files"
 	if [ -n "$ROOT" ]; then
 		systemd-sysusers --root="$ROOT" "$ROOT$SYSUSERS"
@@ -231,7 +233,7 @@ uninstall() {
 			systemctl disable --now tonic.service 2>/dev/null || true
 		fi
 	fi
-	rm -f "$ROOT$UNIT" "$ROOT$SYSUSERS" "$ROOT$TMPFILES" "$ROOT$UDEV_RULES" "$ROOT$MODULES"
+	rm -f "$ROOT$UNIT" "$ROOT$SYSUSERS" "$ROOT$TMPFILES" "$ROOT$UDEV_RULES" "$ROOT$MODULES" "$ROOT$POLKIT_RULES"
 	if [ -L "$ROOT$LINK" ]; then
 		rm -f "$ROOT$LINK"
 	fi

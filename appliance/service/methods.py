@@ -32,6 +32,7 @@ from appliance.service.feed import Feed
 from appliance.service.params import changes_param, input_param, no_params
 from appliance.service.profile_methods import ProfileMethods
 from appliance.service.simulate_methods import SimulateMethods
+from appliance.service.system_methods import SystemMethods
 from appliance.sound.instruments import all_instruments, instrument_for
 from appliance.sound.leveller import Leveller
 
@@ -60,7 +61,9 @@ class BoxApi:
         on_change: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
         hardware: SimulatedHardware | None = None,
+        system: SystemMethods | None = None,
     ) -> None:
+        self.system = system
         self.box = box
         #: ``tonic run --simulate``: the simulated switches, pads and beams, which
         #: the ``simulate.*`` methods drive (the setup UI's keys, the tests).
@@ -86,6 +89,8 @@ class BoxApi:
             "instruments.list": self.instruments_list,
         }
         methods |= ProfileMethods(self).methods()
+        if self.system is not None:
+            methods |= self.system.methods()
         if self.hardware is not None:
             methods |= SimulateMethods(self.hardware, self.box.config).methods()
         return methods

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import signal
 import sys
 import threading
@@ -45,6 +46,7 @@ from appliance.service.feed import Feed
 from appliance.service.methods import BoxApi
 from appliance.service.signals import SIGNALS, dump_stacks
 from appliance.service.status_line import status_line
+from appliance.service.system_methods import EXIT_RESTART, SystemMethods
 from appliance.service.systemd import Notifier, watchdog_period
 from appliance.sound.fluid import FluidSynth
 from appliance.sound.instruments import Instrument, instrument_for
@@ -94,6 +96,7 @@ class Service:
         self._status_wanted = threading.Event()
         self._stopping = False
         self._undo: list[Callable[[], None]] = []
+        self.exit_code = 0
 
     # -- the whole life ---------------------------------------------------------------
 
@@ -113,7 +116,7 @@ class Service:
             self._serve()
         finally:
             self.stop()
-        return 0
+        return self.exit_code
 
     def start(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
@@ -170,6 +173,9 @@ class Service:
             slug=loaded.slug,
             on_change=self._status_wanted.set,
             hardware=self.hardware,
+            system=SystemMethods(
+                self.request_restart, self._silence, can_power_off=not self.options.simulate
+            ),
         )
         if saved is not None:
             self.api.saved = saved
@@ -291,6 +297,12 @@ class Service:
                 self._reload()
             elif info.si_signo == signal.SIGUSR1:
                 dump_stacks()
+
+    def request_restart(self) -> None:
+        """``service.restart``: stop as on SIGTERM, then exit for systemd to start again."""
+        log.info("restarting, as asked through the control socket")
+        self.exit_code = EXIT_RESTART
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def _watchdog(self, period: float) -> None:
         """Ping systemd only if the engine's thread answers: a stuck engine gets restarted."""

@@ -122,3 +122,10 @@ def test_ctl_drives_the_service_and_a_saved_change_survives_a_restart(run):
     status = json.loads(ctl("--json", "status").stdout)
     assert (status["profile"], status["key"]) == ("Pentatonic pads", "D")
     assert next(i for i in status["inputs"] if i["id"] == "pad:1")["instrument"] == "Koto"
+
+
+def test_service_restart_exits_for_systemd_to_start_it_again(run):
+    proc = run()
+    with ControlClient(run.sock) as c:
+        assert c.call("service.restart") == {"restarting": True}
+    assert proc.wait(HANG_S) == 75  # RestartForceExitStatus=75 in services/tonic.service
