@@ -20,7 +20,7 @@ from appliance.errors import TonicError
 EXIT_USAGE = 2
 
 #: The command modules, in the order ``tonic --help`` lists them.
-COMMANDS = ("run", "render", "demo", "listing", "config", "profile", "ctl", "doctor")
+COMMANDS = ("run", "render", "demo", "listing", "config", "profile", "ctl", "setup", "doctor")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
