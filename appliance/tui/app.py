@@ -126,17 +126,22 @@ class SetupApp(App[None]):
         self.last_status = message.status
         self.online = True
         self._playing(message.status.get("profile"), bool(message.status.get("unsaved")))
-        self.screen.post_message(Connected(message.status))
+        self._forward(Connected(message.status))
 
     def on_disconnected(self, message: Disconnected) -> None:
         self.online = False
         self.banner = message.reason
-        self.screen.post_message(Disconnected(message.reason))
+        self._forward(Disconnected(message.reason))
 
     def on_box_event(self, message: BoxEvent) -> None:
         if message.kind == "profile":
             self._playing(message.event.get("name"), bool(message.event.get("unsaved")))
-        self.screen.post_message(BoxEvent(message.event))
+        self._forward(BoxEvent(message.event))
+
+    def _forward(self, message: Connected | Disconnected | BoxEvent) -> None:
+        """To the screen shown (a screen shown later reads the status afresh)."""
+        if self.screen_stack:  # none while the app starts or closes
+            self.screen.post_message(message)
 
     def _playing(self, profile: object, unsaved: bool) -> None:
         box = "the simulated box" if self.simulating else "the box"
