@@ -1,0 +1,71 @@
+"""What the dashboard says, from a status and a profile."""
+
+from __future__ import annotations
+
+from appliance.tui.view import (
+    BeamRange,
+    audio_line,
+    health_line,
+    input_label,
+    pad_depth,
+    profile_line,
+    sounding_line,
+    volume_line,
+)
+from appliance.tui.widgets.inputs import bar
+
+
+def test_labels_and_profile_line():
+    assert input_label("switch:1") == "Switch 1"
+    assert input_label("pad:12") == "Pad 12"
+    assert profile_line({"profile": "Sam", "unsaved": True}) == "Profile: Sam (unsaved changes)"
+    assert profile_line({"profile": "Sam", "unsaved": False}) == "Profile: Sam"
+
+
+def test_volume_shows_the_gain_ceiling_once_the_box_reports_it():
+    assert volume_line({"volume": 0.6}) == "Volume: 60 %"
+    assert volume_line({"volume": 0.6, "gain_ceiling": 0.5}) == "Volume: 60 % (gain ceiling 0.50)"
+
+
+def test_audio_line_from_the_audio_section_or_the_older_synth_fields():
+    playing = {"state": "playing", "reason": "", "latency_ms": 4.0, "period_size": 64, "periods": 3}
+    assert audio_line({"audio": playing}) == "Audio: playing, 4.0 ms (64 x 3)"
+    assert audio_line({"synth": "silent", "synth_reason": "no card"}) == "Audio: silent — no card"
+
+
+def test_health_groups_offline_inputs_by_reason():
+    inputs = [{"id": "switch:1", "online": True}]
+    inputs += [{"id": f"pad:{n}", "online": False, "reason": "no chip at 0x5a"} for n in (1, 2, 3)]
+    inputs += [{"id": "beam:1", "online": False, "reason": "no echo"}]
+    assert health_line({"inputs": inputs}) == (
+        "Sensors: Pads 1-3 offline (no chip at 0x5a); Beam 1 offline (no echo)"
+    )
+    assert health_line({"inputs": inputs[:1]}) == "Sensors: all answering"
+
+
+def test_a_pads_depth_is_its_baseline_minus_its_reading():
+    assert pad_depth({"filtered": 690, "baseline": 700}) == 10
+    assert pad_depth({"filtered": 710, "baseline": 700}) == 0
+    assert pad_depth({"filtered": None, "baseline": None}) is None
+
+
+def test_a_pad_bar_marks_the_threshold_and_fills_with_depth():
+    assert bar(0, 12, 10) == "·····│····"
+    assert bar(12, 12, 10) == "█████│····"  # at the threshold
+    assert bar(7, 12, 10) == "███··│····"
+    assert bar(24, 12, 10) == "██████████"
+    assert bar(None, None, 4) == "····"
+
+
+def test_sounding_names_each_input_in_order():
+    assert sounding_line({}) == "Sounding: nothing"
+    line = sounding_line({"switch:1": ["C4"], "pad:3": ["E4", "G4"]})
+    assert line == "Sounding: Switch 1 C4 · Pad 3 E4 G4"
+
+
+def test_beam_range_zones_match_the_box_without_hysteresis():
+    r = BeamRange.of({"near": 0.15, "far": 1.0, "zones": 8})
+    assert r is not None
+    assert [r.zone_at(d) for d in (0.05, 0.15, 0.42, 0.95, 1.01)] == [0, 0, 2, 7, None]
+    assert BeamRange.of({"near": 1.0, "far": 0.5, "zones": 8}) is None
+    assert BeamRange.of({}) is None
