@@ -157,3 +157,24 @@ class BeamRange:
             return None
         width = (self.far - self.near) / self.zones
         return min(max(int((distance - self.near) // width), 0), self.zones - 1)
+
+
+def activity_line(event: Mapping[str, Any]) -> str:
+    """One event of the live stream in words, for the activity list; "" to leave it out."""
+    kind = event.get("event")
+    who = input_label(str(event.get("input", "")))
+    if kind == "press":
+        return f"{who} pressed"
+    if kind == "release":
+        return f"{who} released"
+    if kind == "note_on":
+        return f"{who} plays {event.get('name', '?')}"
+    if kind == "offline":
+        return f"{who} offline: {event.get('reason') or 'not answering'}"
+    if kind == "online":
+        return f"{who} back online"
+    if kind == "all_notes_off":
+        return f"All notes off ({event.get('cause', '?')})"
+    if kind == "profile":
+        return f"Profile {event.get('name', '?')}" + (" (unsaved)" if event.get("unsaved") else "")
+    return ""

@@ -16,6 +16,7 @@ costs one status call every half second and no drawing.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +28,7 @@ from appliance.tui.link import BoxEvent, Connected, Disconnected
 from appliance.tui.screens.base import SetupScreen
 from appliance.tui.view import (
     BeamRange,
+    activity_line,
     audio_line,
     health_line,
     input_kind,
@@ -45,6 +47,8 @@ from appliance.tui.widgets.words import Words
 #: How often the status is re-read while the dashboard is shown (2 Hz at most).
 STATUS_EVERY_S = 0.5
 WAITING = "Waiting for the box…"
+#: What happened lately, newest first, where the terminal has room for it.
+ACTIVITY_LINES = 12
 
 
 class DashboardScreen(SetupScreen):
@@ -61,6 +65,7 @@ class DashboardScreen(SetupScreen):
         self._ids: tuple[str, ...] = ()
         self._polling = False
         self._timer: Timer | None = None
+        self.activity: deque[str] = deque(maxlen=ACTIVITY_LINES)
 
     def compose_body(self) -> Iterable[Widget]:
         with Vertical(id="dashboard"):
@@ -70,6 +75,7 @@ class DashboardScreen(SetupScreen):
             yield Vertical(id="beams")
             yield Words(id="summary")
             yield Words(id="sounding")
+            yield Words(id="activity")
             if self.setup.simulating:
                 yield Words(self.setup.simulate_help(), id="simhelp")
 
@@ -101,6 +107,9 @@ class DashboardScreen(SetupScreen):
     def on_box_event(self, message: BoxEvent) -> None:
         event = message.event
         kind, iid = message.kind, str(event.get("input", ""))
+        said = activity_line(event)
+        if said:
+            self.activity.append(said)
         if kind == "press":
             self.pressed.add(iid)
         elif kind == "release":
@@ -227,11 +236,11 @@ class DashboardScreen(SetupScreen):
             self.query_one("#summary", Words).show(
                 "\n".join(
                     [
-                        f"{profile_line(self.status)}   {music_line(self.status)}"
-                        f"   {volume_line(self.status)}",
-                        audio_line(self.status),
+                        f"{profile_line(self.status)}   {music_line(self.status)}",
+                        f"{volume_line(self.status)}   {audio_line(self.status)}",
                         health_line(self.status),
                     ]
                 ),
             )
         self.query_one("#sounding", Words).show(sounding_line(self.sounding))
+        self.query_one("#activity", Words).show("\n".join(reversed(self.activity)))
