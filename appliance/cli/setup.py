@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         # A closed SSH session (SIGHUP) or a SIGTERM ends the UI the orderly way,
         # so the simulated box is stopped too.
         for signum in (signal.SIGHUP, signal.SIGTERM):
-            signal.signal(signum, lambda *_: app.call_later(app.exit))
+            signal.signal(signum, lambda *_: _close(app))
         try:
             app.run()
         except Exception as e:  # the last guard: one line, the traceback in the log
@@ -64,7 +64,17 @@ def run(args: argparse.Namespace) -> int:
                 f"tonic: error: the setup UI stopped: {e} (details in {log_path})", file=sys.stderr
             )
             return 1
+        finally:
+            # The UI is gone; a second signal must not cut short stopping the box.
+            for signum in (signal.SIGHUP, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
     return app.return_code or 0
+
+
+def _close(app: Any) -> None:
+    """From a signal handler: ask the app to exit, if it still runs."""
+    if app.is_running:
+        app.call_later(app.exit)
 
 
 def log_file() -> Path:
