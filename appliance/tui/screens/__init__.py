@@ -27,6 +27,9 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry(
         "dashboard", "f1", "Dashboard", "appliance.tui.screens.dashboard", "DashboardScreen"
     ),
+    ScreenEntry("sound", "f4", "Sound", "appliance.tui.screens.sound", "SoundScreen"),
+    ScreenEntry("profiles", "f5", "Profiles", "appliance.tui.screens.profiles", "ProfilesScreen"),
+    ScreenEntry("system", "f6", "System", "appliance.tui.screens.system", "SystemScreen"),
 )
 
 FIRST = SCREENS[0].name
