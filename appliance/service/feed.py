@@ -48,6 +48,9 @@ class Feed:
         # Copied on change and read without the lock, so the engine's thread
         # never waits for a subscriber joining or leaving.
         self._sinks: tuple[EventSink, ...] = ()
+        # Each beam's last position sent: an empty beam is pinged 16 times a
+        # second, and subscribers need to hear only when something moved.
+        self._beams: dict[str, tuple[float | None, int | None]] = {}
 
     def attach(self) -> None:
         """Start listening to the engine (call before the engine's thread starts)."""
@@ -103,6 +106,9 @@ class Feed:
         elif isinstance(event, BeamReading):
             distance, zone = self.engine.beam_position(event.source)
             shown = None if distance is None else round(distance, _DISTANCE_DIGITS)
+            if self._beams.get(event.source) == (shown, zone):
+                return
+            self._beams[event.source] = (shown, zone)
             self.publish(
                 {"event": "beam", "t": t, "input": event.source, "distance": shown, "zone": zone}
             )
