@@ -30,6 +30,8 @@ from benchmarks import (
     idle_cpu,
     pad_to_synth,
     service_idle,
+    setup_idle_cpu,
+    setup_start,
     startup_to_ready,
     switch_during_instrument_change,
     switch_to_synth,
@@ -52,6 +54,8 @@ ORDER = (
     startup_to_ready.NAME,
     ctl_status.NAME,
     service_idle.NAME,
+    setup_start.NAME,
+    setup_idle_cpu.NAME,
 )
 #: The service's benchmarks whose press count is their own (a few thousand per
 #: phase); ``--presses`` can only lower it, for a quicker run.
@@ -135,6 +139,8 @@ def _run(names: list[str], presses: int, warmup: int, results: TextIO) -> int:
             failed |= not _run_with_presses(
                 name, min(presses, _SERVICE_PRESSES[name]), warmup, measured, emit
             )
+        elif name in (setup_start.NAME, setup_idle_cpu.NAME):
+            failed |= not _run_setup(name, emit)
         else:
             failed |= not _run_service(name, emit)
         progress(f"  {name}: {watch.report()}")
@@ -213,6 +219,26 @@ def _run_service(name: str, emit: Callable[[str], None]) -> bool:
             f"%), {idle.rss_mb:.1f} MB resident (limit {service_idle.RSS_LIMIT_MB:.0f} MB)"
         )
     return idle.ok
+
+
+def _run_setup(name: str, emit: Callable[[str], None]) -> bool:
+    """The setup UI's benches, against ``tonic run --simulate``; True if met."""
+    if name == setup_start.NAME:
+        start = setup_start.run()
+        emit(start.line())
+        if start.p50_ms > setup_start.P50_LIMIT_MS:
+            progress(f"FAIL: {name} p50 {start.p50_ms:.0f} ms > {setup_start.P50_LIMIT_MS:.0f} ms")
+            return False
+        return True
+    cpu = setup_idle_cpu.run()
+    emit(cpu.line())
+    if not cpu.ok:
+        progress(
+            f"FAIL: {name}: {cpu.idle_percent:.2f} % idle (limit "
+            f"{setup_idle_cpu.IDLE_LIMIT_PERCENT} %), {cpu.moving_percent:.2f} % with a moving "
+            f"beam (limit {setup_idle_cpu.MOVING_LIMIT_PERCENT} %)"
+        )
+    return cpu.ok
 
 
 if __name__ == "__main__":
