@@ -27,6 +27,8 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry(
         "dashboard", "f1", "Dashboard", "appliance.tui.screens.dashboard", "DashboardScreen"
     ),
+    ScreenEntry("inputs", "f2", "Inputs", "appliance.tui.screens.inputs", "InputsScreen"),
+    ScreenEntry("beam", "f3", "Beam", "appliance.tui.screens.beam", "BeamScreen"),
     ScreenEntry("sound", "f4", "Sound", "appliance.tui.screens.sound", "SoundScreen"),
     ScreenEntry("profiles", "f5", "Profiles", "appliance.tui.screens.profiles", "ProfilesScreen"),
     ScreenEntry("system", "f6", "System", "appliance.tui.screens.system", "SystemScreen"),
