@@ -31,9 +31,6 @@ from appliance.tui.screens import FIRST, SCREENS, ScreenEntry
 log = logging.getLogger(__name__)
 
 CONNECTING = "Connecting to the box…"
-#: After this many unexpected errors the UI gives up, in one line, rather than
-#: fill the screen with notifications.
-MAX_ERRORS = 20
 #: A tap on a simulated switch or pad: a terminal sends no key-up, so the
 #: release follows the press after this long.
 TAP_S = 0.2
@@ -82,7 +79,7 @@ class BrokenScreen(Screen[None]):
 class SetupApp(App[None]):
     """The therapist's setup UI: a client of the box's control socket."""
 
-    CSS_PATH = "setup.tcss"
+    CSS_PATH = Path(__file__).with_name("setup.tcss")  # absolute: subclasses live elsewhere
     TITLE = "Tonic setup"
     ENABLE_COMMAND_PALETTE = False  # its key (ctrl+p) is a Panic key here
     BINDINGS: ClassVar[list[BindingType]] = _bindings()
@@ -230,19 +227,16 @@ class SetupApp(App[None]):
     # -- the guard --------------------------------------------------------------------------
 
     def _handle_exception(self, error: Exception) -> None:
-        """A bug shows one line and goes to the log; Textual's crash dump never shows."""
+        """A bug: its traceback goes to the log, and the UI closes with one line.
+
+        Textual stops the part of the UI whose handler raised, so carrying on
+        would leave a screen that no longer answers; Textual's own crash dump (a
+        screenful of traceback and locals) never reaches the therapist.
+        """
         self.errors += 1
         log.error("setup UI error", exc_info=error)
         where = f" (details in {self.log_path})" if self.log_path else ""
-        if self.errors > MAX_ERRORS:
-            self.exit(return_code=1, message=f"tonic setup stopped after repeated errors{where}")
-            return
-        try:
-            self.notify(
-                f"{_one_line(error)}{where}", title="Something went wrong", severity="error"
-            )
-        except Exception:  # the screen itself is broken: leave quietly
-            self.exit(return_code=1, message=f"tonic setup stopped: {_one_line(error)}{where}")
+        self.exit(return_code=1, message=f"tonic setup stopped: {_one_line(error)}{where}")
 
 
 def _factory(entry: ScreenEntry) -> Callable[[], Screen[Any]]:
