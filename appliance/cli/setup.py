@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,8 @@ from typing import Any
 #: How long a simulated box gets to stop after SIGTERM before it is killed.
 STOP_WAIT_S = 10.0
 LOG_NAME = "setup.log"
+#: The service's exit status for "start me again" (service.restart; EX_TEMPFAIL).
+RESTART_STATUS = 75
 
 
 def add(commands: Any) -> None:
@@ -106,26 +109,49 @@ def _nothing() -> Iterator[None]:
 
 @contextmanager
 def simulated_box() -> Iterator[str]:
-    """A private ``tonic run --simulate``; yields its socket; stops it (SIGTERM, wait)."""
+    """A private ``tonic run --simulate``; yields its socket; stops it (SIGTERM, wait).
+
+    When it exits with :data:`RESTART_STATUS` (the System screen's "Restart the
+    service"), it is started again, as systemd's unit does for the real box."""
     folder = Path(tempfile.mkdtemp(prefix="tonic-setup-"))
     socket_path = folder / "control.sock"
     command = [sys.executable, "-m", "appliance", "run", "--simulate"]
     command += ["--data-dir", str(folder / "data"), "--socket", str(socket_path)]
-    with open(folder / "service.log", "wb") as output:
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # the terminal's signals are the UI's, not the box's
-        )
+
+    def start() -> subprocess.Popen[bytes]:
+        with open(folder / "service.log", "ab") as output:
+            return subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # the terminal's signals are the UI's, not the box's
+            )
+
+    proc = start()
+    lock = threading.Lock()  # held while the box is started again or stopped for good
+    stopping = False
+
+    def restart_when_asked() -> None:
+        nonlocal proc
+        while proc.wait() == RESTART_STATUS:
+            with lock:
+                if stopping:
+                    return
+                proc = start()
+
+    watcher = threading.Thread(target=restart_when_asked, name="tonic-sim-restart", daemon=True)
+    watcher.start()
     try:
         yield str(socket_path)
     finally:
-        proc.terminate()
+        with lock:
+            stopping = True
+            proc.terminate()
         try:
             proc.wait(STOP_WAIT_S)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        watcher.join(STOP_WAIT_S)
         shutil.rmtree(folder, ignore_errors=True)
