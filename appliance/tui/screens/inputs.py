@@ -115,7 +115,7 @@ class InputsScreen(BoxTalk, SetupScreen):
             yield Words(READING, id="inputs-title")
             with Horizontal(id="inputs-main"):
                 yield OptionList(id="input-list")
-                yield VerticalScroll(id="input-form")
+                yield VerticalScroll(id="input-form", can_focus=False)  # its fields take focus
 
     def on_mount(self) -> None:
         self.query_one("#input-list").border_title = "Inputs"
@@ -241,7 +241,9 @@ class InputsScreen(BoxTalk, SetupScreen):
             title.show(READING)
             return
         info = next((i for i in self.status.get("inputs", []) if i.get("id") == self.selected), {})
-        words = f"{input_label(self.selected)} · {info.get('instrument') or '?'}"
+        named = self.settings().get("instrument")  # the profile's: newer than the status's
+        shown = self._shown(FieldType.INSTRUMENT, str(named)) if named else info.get("instrument")
+        words = f"{input_label(self.selected)} · {shown or '?'}"
         unsaved = SAVE_HELP if self.status.get("unsaved") else SAVED
         title.show(f"{words}   ({unsaved})")
 

@@ -1,0 +1,212 @@
+"""The Inputs screen against a real box: ``tonic run --simulate`` behind a real socket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from service.harness import Stream
+from textual.widgets import Button, Input, OptionList
+from tui.harness import screen_text, until
+
+from appliance.control.client import ControlClient
+from appliance.tui.app import SetupApp
+from appliance.tui.link import Link
+from appliance.tui.screens.inputs import InputsScreen
+from appliance.tui.widgets.fields import FieldSpec, FieldType, fields_of, value_text
+from appliance.tui.widgets.instrument_picker import Instrument, InstrumentPicker, matching
+from appliance.tui.widgets.setting_row import SettingRow
+
+
+def row(app: SetupApp, key: str) -> SettingRow:
+    return app.screen.query_one(f"#field-{key}", SettingRow)
+
+
+def settings(box_sock: str, iid: str) -> dict[str, Any]:
+    with ControlClient(box_sock) as c:
+        return c.call("profile.get")["profile"]["inputs"].get(iid, {})
+
+
+async def open_inputs(pilot, app: SetupApp, iid: str) -> InputsScreen:
+    """F2, then down the list to ``iid`` with the keyboard, until its form shows."""
+    await until(pilot, lambda: app.online, "connected")
+    await pilot.press("f2")
+    await until(pilot, lambda: isinstance(app.screen, InputsScreen), "the Inputs screen")
+    screen = app.screen
+    assert isinstance(screen, InputsScreen)
+    await until(pilot, lambda: screen.query(SettingRow), "the form")
+    listing = screen.query_one("#input-list", OptionList)
+    assert listing.has_focus  # the list first: up and down choose the input
+    while screen.selected != iid:
+        await pilot.press("down")
+    await until(pilot, lambda: f"{_label(iid)} ·" in screen_text(app), f"{iid}'s form")
+    return screen
+
+
+def _label(iid: str) -> str:
+    kind, _, n = iid.partition(":")
+    return f"{kind.capitalize()} {n}"
+
+
+@pytest.mark.asyncio
+async def test_an_instrument_chosen_by_searching_plays_on_the_box(box):
+    stream = Stream(box.sock)
+    app = SetupApp(Link(box.sock))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_inputs(pilot, app, "switch:2")
+            assert row(app, "instrument").query_one(Button).label.plain == "Vibraphone"
+            await pilot.press("tab", "tab")  # past the mode, onto the instrument
+            assert row(app, "instrument").query_one(Button).has_focus
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, InstrumentPicker), "the list")
+            await pilot.press(*"koto")
+            await until(pilot, lambda: "108 Koto" in screen_text(app), "koto found")
+            assert "Vibraphone" not in screen_text(app)  # filtered out
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, InputsScreen), "back to the form")
+            with ControlClient(box.sock) as c:
+                await until(
+                    pilot,
+                    lambda: c.call("status")["inputs"][1]["instrument"] == "Koto",
+                    "the box playing Koto on switch 2",
+                )
+            await until(pilot, lambda: "Switch 2 · Koto" in screen_text(app), "Koto shown")
+            await pilot.press("ctrl+t")  # a test note, on the box
+            await until(
+                pilot,
+                lambda: any(
+                    e["event"] == "note_on" and e["input"] == "switch:2" for e in stream.log
+                ),
+                "switch 2's test note in the stream",
+            )
+            assert settings(box.sock, "switch:2")["instrument"] == "koto"
+        assert app.errors == 0
+    finally:
+        stream.close()
+
+
+@pytest.mark.asyncio
+async def test_backing_out_of_the_list_after_trying_puts_the_instrument_back(box):
+    stream = Stream(box.sock)
+    app = SetupApp(Link(box.sock))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_inputs(pilot, app, "switch:1")
+            row(app, "instrument").query_one(Button).press()
+            await until(pilot, lambda: isinstance(app.screen, InstrumentPicker), "the list")
+            await pilot.press(*"flute", "ctrl+t")  # tried: set and played
+            await until(
+                pilot,
+                lambda: any(
+                    e["event"] == "note_on" and e["input"] == "switch:1" for e in stream.log
+                ),
+                "the tried instrument's note",
+            )
+            assert settings(box.sock, "switch:1")["instrument"] == "flute"
+            await pilot.press("escape")
+            await until(
+                pilot,
+                lambda: settings(box.sock, "switch:1")["instrument"] == "marimba",
+                "marimba again",
+            )
+    finally:
+        stream.close()
+
+
+@pytest.mark.asyncio
+async def test_an_access_timing_changes_live_and_a_refusal_shows_by_its_field(box):
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inputs(pilot, app, "switch:3")
+        accept = row(app, "accept_ms")
+        assert "for a client with" in screen_text(app)  # its explanation, by it
+        field = accept.query_one(Input)
+        field.focus()
+        await pilot.press("ctrl+u", *"150", "enter")
+        await until(
+            pilot, lambda: settings(box.sock, "switch:3").get("accept_ms") == 150, "150 ms set"
+        )
+        assert accept.error == ""
+        await pilot.press("ctrl+u", *"99999", "enter")
+        await until(pilot, lambda: accept.error != "", "the box's refusal")
+        assert "must be in range 0..5000" in accept.error
+        await until(pilot, lambda: "must be in range 0..5000" in screen_text(app), "shown")
+        assert settings(box.sock, "switch:3")["accept_ms"] == 150  # unchanged
+        await pilot.press("ctrl+u", *"200", "enter")  # fixed: the message goes
+        await until(pilot, lambda: accept.error == "", "the message cleared")
+        assert settings(box.sock, "switch:3")["accept_ms"] == 200
+    assert app.errors == 0
+
+
+@pytest.mark.asyncio
+async def test_a_pad_shows_its_sensitivity_and_save_keeps_the_change(box):
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inputs(pilot, app, "pad:1")
+        touch = row(app, "touch_threshold")
+        assert "lower = more sensitive" in touch.spec.explanation
+        touch.query_one(Input).focus()
+        await pilot.press("ctrl+u", *"20", "enter")
+        await until(
+            pilot, lambda: settings(box.sock, "pad:1").get("touch_threshold") == 20, "20 set"
+        )
+        await until(pilot, lambda: "unsaved: ctrl+s saves" in screen_text(app), "unsaved")
+        await pilot.press("ctrl+s")
+        with ControlClient(box.sock) as c:
+            await until(pilot, lambda: c.call("status")["unsaved"] is False, "saved")
+            c.call("set", {"pad:1.touch_threshold": "30"})
+            c.call("profile.load", {"name": "Default"})  # a fresh load, from the file
+            assert c.call("profile.get")["profile"]["inputs"]["pad:1"]["touch_threshold"] == 20
+        await until(pilot, lambda: "(saved)" in screen_text(app), "saved shown")
+    assert app.errors == 0
+
+
+@pytest.mark.asyncio
+async def test_revert_goes_back_to_the_saved_copy(box):
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inputs(pilot, app, "switch:1")
+        with ControlClient(box.sock) as c:
+            c.call("set", {"switch:1.lockout_ms": "400"})  # another UI's change
+            lockout = row(app, "lockout_ms").query_one(Input)
+            await until(pilot, lambda: lockout.value == "400", "the change seen here")
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: lockout.value == "30", "back to the saved 30 ms")
+            assert c.call("status")["unsaved"] is False
+
+
+# -- the pure parts --------------------------------------------------------------------
+
+
+def test_the_form_is_built_from_the_schema_with_defaults_for_missing_settings():
+    from appliance.profile.schema import profile_schema
+
+    specs = {s.key: s for s in fields_of(profile_schema(), "pad")}
+    assert specs["mode"].type is FieldType.CHOICE and "latch" in specs["mode"].choices
+    assert specs["instrument"].type is FieldType.INSTRUMENT
+    assert specs["accept_ms"].range_text == "0..5000 ms"
+    assert specs["max_note_s"].type is FieldType.NUMBER and specs["max_note_s"].unit == "s"
+    assert value_text(specs["lockout_ms"], {}) == "30"  # the schema's default
+    assert value_text(specs["max_note_s"], {"max_note_s": 12.5}) == "12.5"
+    assert value_text(specs["max_note_s"], {"max_note_s": 30.0}) == "30"
+    assert fields_of(None, "pad") == [] and fields_of(profile_schema(), "kazoo") == []
+
+
+def test_an_unknown_field_shows_the_schema_help():
+    spec = FieldSpec("wobble_ms", FieldType.INTEGER, "how much it wobbles", minimum=0, maximum=9)
+    assert spec.explanation == "how much it wobbles"
+    assert spec.label == "Wobble ms" and spec.unit == "ms"
+
+
+def test_searching_instruments_matches_every_word_by_title_name_or_number():
+    kits = [
+        Instrument(1, "acoustic_grand_piano", "Acoustic Grand Piano", False),
+        Instrument(108, "koto", "Koto", False),
+        Instrument(129, "standard_kit", "Standard Kit", True),
+    ]
+    assert [i.name for i in matching(kits, "KOTO")] == ["koto"]
+    assert [i.name for i in matching(kits, "grand piano")] == ["acoustic_grand_piano"]
+    assert [i.name for i in matching(kits, "108")] == ["koto"]
+    assert [i.name for i in matching(kits, "drums")] == ["standard_kit"]
+    assert len(matching(kits, "")) == 3
