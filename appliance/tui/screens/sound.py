@@ -31,7 +31,7 @@ from appliance.tui.widgets.words import Words
 
 #: The twelve keys as a therapist writes them: the sharp or flat of the usual key signature.
 KEYS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-INTRO = "What the client's notes are made of. Every change plays at once; save it on Profiles."
+INTRO = "What the client's notes are made of. Every change plays at once."
 HARMONY = "the profile's scale"
 HARMONY_LATER = "Chords and loops of your own come later; today every note stays in the scale."
 CEILING = "the loudest this box will ever play; the client cannot exceed it"
@@ -63,9 +63,8 @@ def scale_notes(key: str, scale: str) -> str:
 
 
 def ceiling_line(status: Mapping[str, Any]) -> str:
-    ceiling = status.get("gain_ceiling")
-    figure = f"gain {ceiling:.2f}" if isinstance(ceiling, int | float) else "set by the box"
-    return f"100 % is the box's ceiling ({figure}): {CEILING}."
+    """One line under the volume bar, whose right end (100 %) is the ceiling."""
+    return f"Ceiling: {CEILING}."
 
 
 def instruments_line(status: Mapping[str, Any]) -> str:
