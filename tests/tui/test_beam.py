@@ -8,6 +8,7 @@ import pytest
 from service.harness import Stream
 from textual.widgets import Digits
 from tui.harness import screen_text, until
+from tui.test_inputs import FixedBox
 
 from appliance.control.client import ControlClient
 from appliance.tui.app import SetupApp
@@ -154,3 +155,19 @@ def test_a_beam_reaching_far_stretches_the_bar_and_a_hand_beyond_points_off_it()
     assert bar.top > 3.0
     bar.distance = 3.9
     assert bar.marker_line(40).plain.rstrip().endswith("390 cm ▶")
+
+
+# -- snapshots, from a fixed box (no service) ---------------------------------------------
+
+
+async def _beam_drawn(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app.online, "connected")
+    await pilot.press("f3")
+    await until(pilot, lambda: "near 20 cm · far 90 cm · 6 zones" in screen_text(app), "range")
+    await until(pilot, lambda: digits(app) == "42", "the hand at 42 cm")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_beam_screen(snap_compare, size):
+    assert snap_compare(SetupApp(FixedBox()), terminal_size=size, run_before=_beam_drawn)

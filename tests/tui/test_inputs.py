@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from tui.harness import screen_text, until
 
 from appliance.control.client import ControlClient
 from appliance.tui.app import SetupApp
-from appliance.tui.link import Link
+from appliance.tui.link import Connected, Link, Target
 from appliance.tui.screens.inputs import InputsScreen
 from appliance.tui.widgets.fields import FieldSpec, FieldType, fields_of, value_text
 from appliance.tui.widgets.instrument_picker import Instrument, InstrumentPicker, matching
@@ -210,3 +211,94 @@ def test_searching_instruments_matches_every_word_by_title_name_or_number():
     assert [i.name for i in matching(kits, "108")] == ["koto"]
     assert [i.name for i in matching(kits, "drums")] == ["standard_kit"]
     assert len(matching(kits, "")) == 3
+
+
+# -- snapshots, from a fixed box (no service) ---------------------------------------------
+
+
+def _info(iid: str, instrument: str, **extra: Any) -> dict[str, Any]:
+    info = {"id": iid, "mode": "note", "instrument": instrument, "active": False, "sounding": []}
+    return info | {"online": True, "reason": "", "distance": None, "zone": None} | extra
+
+
+FIXED_STATUS: dict[str, Any] = {
+    "profile": "Sam, Tuesdays",
+    "unsaved": True,
+    "key": "D",
+    "scale": "major_pentatonic",
+    "inputs": [
+        _info("switch:1", "Marimba"),
+        _info("switch:2", "Koto"),
+        *[_info(f"pad:{n}", "Kalimba") for n in range(1, 13)],
+        _info("beam:1", "Celesta", mode="zones", distance=0.42, zone=1),
+    ],
+}
+FIXED_PROFILE: dict[str, Any] = {
+    "name": "Sam, Tuesdays",
+    "inputs": {
+        "switch:1": {"instrument": "marimba"},
+        "switch:2": {"instrument": "koto", "degree": 3, "accept_ms": 200, "release_ms": 120},
+        "beam:1": {"mode": "zones", "instrument": "celesta", "near": 0.2, "far": 0.9, "zones": 6},
+    },
+}
+
+
+class FixedBox:
+    """A link to a box that never changes: the status and profile above, the real schema
+    and the real General MIDI list."""
+
+    def __init__(self) -> None:
+        from appliance.profile.schema import profile_schema
+        from appliance.sound.instruments import all_instruments
+
+        self.schema = profile_schema()
+        self.instruments = [
+            {"number": i.number, "name": i.name, "title": i.title, "drums": i.is_drums}
+            for i in all_instruments()
+        ]
+
+    def start(self, target: Target) -> None:
+        target.post_message(Connected(copy.deepcopy(FIXED_STATUS)))
+
+    def stop(self) -> None:
+        pass
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        answers = {
+            "status": lambda: copy.deepcopy(FIXED_STATUS),
+            "profile.get": lambda: {
+                "name": "Sam, Tuesdays",
+                "profile": copy.deepcopy(FIXED_PROFILE),
+            },
+            "profile.schema": lambda: self.schema,
+            "instruments.list": lambda: self.instruments,
+        }
+        return answers[method]() if method in answers else {}
+
+
+async def _inputs_drawn(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app.online, "connected")
+    await pilot.press("f2")
+    await until(pilot, lambda: app.screen.query(SettingRow), "the form")
+    await pilot.press("down")
+    await until(pilot, lambda: "Switch 2 · Koto" in screen_text(app), "switch 2's form")
+    await until(pilot, lambda: "Mode          note" in screen_text(app), "its mode")
+    await until(pilot, lambda: row(app, "accept_ms").query_one(Input).value == "200", "200 ms")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_inputs_screen(snap_compare, size):
+    assert snap_compare(SetupApp(FixedBox()), terminal_size=size, run_before=_inputs_drawn)
+
+
+async def _picker_drawn(pilot) -> None:
+    await _inputs_drawn(pilot)
+    row(pilot.app, "instrument").query_one(Button).press()
+    await until(pilot, lambda: isinstance(pilot.app.screen, InstrumentPicker), "the list")
+    await pilot.press(*"pi")
+    await until(pilot, lambda: "Honky-tonk Piano" in screen_text(pilot.app), "pianos")
+
+
+def test_instrument_picker(snap_compare):
+    assert snap_compare(SetupApp(FixedBox()), terminal_size=(80, 24), run_before=_picker_drawn)

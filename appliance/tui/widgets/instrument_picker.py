@@ -104,7 +104,7 @@ class InstrumentPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static(
-                "Type to search · ↑↓ move · Enter chooses · ctrl+t plays it · Esc cancels",
+                "Type to search · ↑↓ move · Enter chooses · ctrl+t plays · Esc cancels",
                 id="picker-help",
             )
             yield Input(placeholder="search: a name or a number", compact=True, id="search")
