@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import pytest
 from service.harness import Stream
 from textual.widgets import Digits
 from tui.harness import screen_text, until
-from tui.test_inputs import FixedBox
+from tui.test_inputs import FixedBox, setup_in_tmux
 
 from appliance.control.client import ControlClient
 from appliance.tui.app import SetupApp
@@ -171,3 +172,21 @@ async def _beam_drawn(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_beam_screen(snap_compare, size):
     assert snap_compare(SetupApp(FixedBox()), terminal_size=size, run_before=_beam_drawn)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_near_and_far_set_with_the_keyboard_in_a_real_terminal(tmp_path):
+    with setup_in_tmux(tmp_path) as (term, ctl):
+        term.keys("F3")
+        term.until(lambda s: "near 15 cm · far 100 cm" in s, "Beam calibration")
+        term.keys("Up")  # the simulated hand appears at 50 cm
+        term.until(lambda s: f"{HAND} 50 cm" in s, "the hand at 50 cm")
+        term.keys("n")
+        term.until(lambda s: "near 50 cm · far 100 cm" in s, "near set")
+        for _ in range(8):  # 2.5 cm a step: to 70 cm
+            term.keys("Up")
+        term.until(lambda s: f"{HAND} 70 cm" in s, "the hand at 70 cm")
+        term.keys("f")
+        term.until(lambda s: "near 50 cm · far 70 cm" in s, "far set")
+        settings = ctl("profile.get")["profile"]["inputs"]["beam:1"]
+        assert (settings["near"], settings["far"]) == (0.5, 0.7)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from service.harness import Stream
 from textual.widgets import Button, Input, OptionList
-from tui.harness import screen_text, until
+from tui.harness import HANG_S, TONIC, screen_text, until
+from tui.test_terminal import Terminal
 
 from appliance.control.client import ControlClient
 from appliance.tui.app import SetupApp
@@ -302,3 +311,51 @@ async def _picker_drawn(pilot) -> None:
 
 def test_instrument_picker(snap_compare):
     assert snap_compare(SetupApp(FixedBox()), terminal_size=(80, 24), run_before=_picker_drawn)
+
+
+# -- a real terminal -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def setup_in_tmux(tmp_path: Path) -> Iterator[tuple[Terminal, Callable[..., Any]]]:
+    """``tonic setup --simulate`` in tmux at 80x24, and a ``tonic ctl --json`` on its box."""
+    scratch = Path(tempfile.mkdtemp(prefix="tt-"))  # short: a socket path has 108 bytes
+    term = Terminal(f"tonic-test-io-{os.getpid()}")
+    env = f"TERM=xterm-256color XDG_STATE_HOME={tmp_path / 'state'} TMPDIR={scratch}"
+    command = " ".join([*TONIC, "setup", "--simulate"])
+    term.tmux("new-session", "-d", "-s", "ui", "-x", "80", "-y", "24", f"{env} {command}")
+
+    def ctl(*args: str) -> Any:
+        sock = next(scratch.glob("*/control.sock"))
+        out = subprocess.run(
+            [*TONIC, "ctl", "--socket", str(sock), "--json", *args],
+            capture_output=True,
+            text=True,
+            timeout=HANG_S,
+            check=True,
+        )
+        return json.loads(out.stdout)
+
+    try:
+        term.until(lambda s: "Switch 4" in s and "Connected" in s, "the dashboard")
+        yield term, ctl
+    finally:
+        term.tmux("kill-server")
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_an_instrument_changed_with_the_keyboard_in_a_real_terminal(tmp_path):
+    with setup_in_tmux(tmp_path) as (term, ctl):
+        term.keys("F2")
+        term.until(lambda s: "Switch 1 · Marimba" in s and "Accept after" in s, "Inputs")
+        term.keys("Down")
+        term.until(lambda s: "Switch 2 · Vibraphone" in s, "switch 2's settings")
+        term.keys("Tab", "Tab", "Enter")
+        term.until(lambda s: "Instrument for Switch 2" in s, "the instrument list")
+        term.keys("koto")
+        term.until(lambda s: "108 Koto" in s and "Vibraphone" not in s, "koto found")
+        term.keys("Enter")
+        term.until(lambda s: "Switch 2 · Koto" in s, "koto chosen")
+        assert ctl("status")["inputs"][1]["instrument"] == "Koto"
+        assert ctl("profile.get")["profile"]["inputs"]["switch:2"]["instrument"] == "koto"
