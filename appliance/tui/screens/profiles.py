@@ -30,6 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, DataTable
 
+from appliance.control.api import ControlError
 from appliance.errors import TonicError
 from appliance.tui.link import BoxEvent, Connected
 from appliance.tui.screens.base import SetupScreen
@@ -140,6 +141,7 @@ class ProfilesScreen(SetupScreen):
             table: DataTable[Any] = DataTable(id="profile-list", cursor_type="row")
             yield table
             yield Words(id="playing")
+            yield Words(id="profiles-message")
             with Horizontal(classes="profile-buttons"):
                 yield Button("Load", id="load", variant="primary")
                 yield Button("New…", id="new")
@@ -225,8 +227,21 @@ class ProfilesScreen(SetupScreen):
                 self.query_one(DataTable).move_cursor(row=i)
 
     def _told(self, text: str, *, warning: bool = False) -> None:
+        self._say(text, "-warning" if warning else "")
         self.notify(text, severity="warning" if warning else "information")
         self._refresh()
+
+    def _refused(self, error: TonicError) -> None:
+        """The box's own words, kept on screen after the notification has gone."""
+        self._say(f"The box said: {error}", "-error")
+        self.notify(str(error), title="Nothing was changed", severity="error")
+        self._refresh()
+
+    def _say(self, text: str, kind: str) -> None:
+        line = self.query_one("#profiles-message", Words)
+        line.show(text)
+        line.set_class(kind == "-warning", "-warning")
+        line.set_class(kind == "-error", "-error")
 
     # -- the buttons --------------------------------------------------------------------------
 
@@ -258,7 +273,7 @@ class ProfilesScreen(SetupScreen):
             else:
                 self._told(f"Now playing: {entry.name}")
 
-        self.request("profile.load", {"name": entry.slug}, then=loaded)
+        call(self, "profile.load", {"name": entry.slug}, loaded, self._refused)
 
     @on(Button.Pressed, "#new")
     def new(self) -> None:
@@ -331,7 +346,7 @@ class ProfilesScreen(SetupScreen):
                     self._told(f"Deleted {entry.name}{back}")
 
                 # A starter is refused by the box, whose message then says why.
-                self.request("profile.delete", {"name": entry.slug}, deleted)
+                call(self, "profile.delete", {"name": entry.slug}, deleted, self._refused)
 
         detail = "This cannot be undone." + (" It is playing now." if entry.current else "")
         self.app.push_screen(Confirm(f"Delete {entry.name}?", detail, yes="Delete"), answered)
@@ -405,8 +420,10 @@ class ProfilesScreen(SetupScreen):
                     ),
                     lambda yes: self._import(text, overwrite=True) if yes else None,
                 )
-            else:
+            elif isinstance(error, ControlError):
                 self._show_problems(problems_of(message))
+            else:
+                self._refused(error)
 
         call(self, "profile.import", {"text": text, "overwrite": overwrite}, imported, refused)
 
@@ -472,4 +489,5 @@ class ProfilesScreen(SetupScreen):
         in_thread(self, work, then, self._file_failed)
 
     def _file_failed(self, error: TonicError) -> None:
+        self._say(str(error), "-error")
         self.notify(str(error), title="Nothing was changed", severity="error")
