@@ -80,7 +80,8 @@ class Check:
     def text(self) -> Text:
         if self.verdict is None:
             return Text(self.said)
-        line = Text(f"{self.verdict:<5}", style=COLOURS[self.verdict])
+        line = Text()
+        line.append(f"{self.verdict:<5}", style=COLOURS[self.verdict])
         line.append(f"{self.name:<10}", style="bold")
         line.append(self.said)
         return line
@@ -182,7 +183,7 @@ class SystemScreen(SetupScreen):
         lines = [
             f"{device_line(status)}   {audio_line(status)}",
             soundfont_line(self.checks) or SOUNDFONT_UNKNOWN,
-            f"Profiles and logs are kept in: {data}",
+            f"Data folder (profiles): {data}",
             MIDI,
         ]
         self.query_one("#system-facts", Words).show("\n".join(lines))

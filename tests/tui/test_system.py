@@ -1,0 +1,171 @@
+"""The System screen against a real box (``tonic run --simulate``), and its look."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from typing import Any
+
+import pytest
+from textual.widgets import Button
+from tui.harness import screen_text, until
+
+from appliance.tui.app import SetupApp
+from appliance.tui.link import NOT_RUNNING, Connected, Link, Target
+from appliance.tui.screens.system import (
+    MIDI,
+    SOUNDFONT_UNKNOWN,
+    Check,
+    DoctorFailed,
+    SystemScreen,
+    Verdict,
+    doctor_command,
+    run_doctor,
+)
+from appliance.tui.widgets.dialogs import Confirm
+from appliance.tui.widgets.words import Words
+
+
+async def system_screen(pilot) -> SystemScreen:
+    app = pilot.app
+    await until(pilot, lambda: app.online, "connected")
+    await pilot.press("f6")
+    await until(pilot, lambda: isinstance(app.screen, SystemScreen), "the System screen")
+    return app.screen
+
+
+async def confirm(pilot) -> None:
+    """Say yes to the question shown (the safe answer, Cancel, has the focus)."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, Confirm), "the question")
+    await pilot.press("shift+tab", "enter")
+
+
+# -- against a real box ----------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_the_checks_show_each_doctor_line_and_name_the_soundfont(box):
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await system_screen(pilot)
+        text = screen_text(app)
+        assert SOUNDFONT_UNKNOWN in text and MIDI in text
+        facts = screen.query_one("#system-facts", Words).text
+        assert f"Data folder (profiles): {box.folder / 'data'}" in facts
+        assert "Sound card: alsa default" in text
+        assert screen.query_one("#doctor", Button).has_focus
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.checks, "doctor's lines")
+        assert {c.name for c in screen.checks} >= {"audio", "soundfont", "socket"}
+        socket = next(c for c in screen.checks if c.name == "socket")
+        assert socket.verdict is Verdict.OK and box.sock in socket.said  # the UI's own box
+        text = screen_text(app)
+        assert "tonic doctor:" in text  # a summary, then the lines (the list scrolls)
+        first = screen.checks[0]
+        assert f"{first.verdict:<5}{first.name}" in text
+        assert SOUNDFONT_UNKNOWN not in text
+        assert "Soundfont: " in text
+    assert app.errors == 0
+
+
+@pytest.mark.asyncio
+async def test_shutting_down_a_simulated_box_shows_its_refusal(box):
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await system_screen(pilot)
+        await pilot.click("#shutdown")
+        await until(pilot, lambda: isinstance(app.screen, Confirm), "asked first")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, SystemScreen), "back, nothing done")
+        app.screen.query_one("#shutdown").focus()
+        await pilot.press("enter")
+        await confirm(pilot)
+        await until(
+            pilot, lambda: "this is a simulated box" in screen_text(app), "the box's refusal"
+        )
+        assert box.proc is not None and box.proc.poll() is None  # still running
+        assert app.online
+
+
+@pytest.mark.asyncio
+async def test_restarting_the_service_stops_it_and_the_screen_reconnects(box):
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await system_screen(pilot)
+        screen.query_one("#restart").focus()
+        await pilot.press("enter")
+        await confirm(pilot)
+        assert box.proc is not None
+        await until(pilot, lambda: box.proc.poll() is not None, "the service stopped")
+        assert box.proc.returncode == 75  # the unit (or tonic setup) starts it again
+        await until(pilot, lambda: NOT_RUNNING in screen_text(app), "the banner says so")
+        box.start()  # as systemd would
+        await until(pilot, lambda: app.online, "reconnected by itself")
+        assert "restarting" in screen_text(app)
+    assert app.errors == 0
+
+
+# -- tonic doctor's lines ------------------------------------------------------------------------
+
+
+def test_a_doctor_line_is_read_as_its_verdict_name_and_words():
+    check = Check.parse("WARN audio     no ALSA in this kernel: the box runs silent")
+    assert check == Check(Verdict.WARN, "audio", "no ALSA in this kernel: the box runs silent")
+    assert Check.parse("something else") == Check(None, "", "something else")
+    coloured = [(s.start, s.end, s.style) for s in check.text().spans if s.style == "yellow"]
+    assert coloured == [(0, 5, "yellow")]  # the verdict alone: the words stay plain
+
+
+def test_a_doctor_that_cannot_run_or_says_nothing_is_one_line():
+    with pytest.raises(DoctorFailed, match="could not start"):
+        run_doctor(["/no/such/program"])
+    with pytest.raises(DoctorFailed, match="said nothing: oops"):
+        run_doctor([sys.executable, "-c", "import sys; sys.exit('oops')"])
+    with pytest.raises(DoctorFailed, match="did not finish"):
+        run_doctor([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.1)
+
+
+def test_doctor_asks_about_the_box_this_ui_talks_to():
+    command = doctor_command("/tmp/c.sock", "/data")
+    assert command[:4] == [sys.executable, "-m", "appliance", "doctor"]
+    assert command[4:] == ["--socket", "/tmp/c.sock", "--data-dir", "/data"]
+    assert doctor_command(None, None)[4:] == []
+
+
+# -- its look ---------------------------------------------------------------------------------
+
+STATUS: dict[str, Any] = {
+    "profile": "Sam, Tuesdays",
+    "unsaved": False,
+    "audio": {
+        "state": "playing",
+        "reason": "",
+        "device": "hw:CARD=Headphones",
+        "period_size": 64,
+        "periods": 3,
+        "latency_ms": 4.0,
+    },
+    "data_dir": "/var/lib/tonic",
+    "inputs": [],
+}
+
+
+class FixedLink:
+    def start(self, target: Target) -> None:
+        target.post_message(Connected(copy.deepcopy(STATUS)))
+
+    def stop(self) -> None:
+        pass
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        return copy.deepcopy(STATUS) if method == "status" else {}
+
+
+async def _shown(pilot) -> None:
+    await pilot.press("f6")
+    await until(pilot, lambda: "/var/lib/tonic" in screen_text(pilot.app), "the facts")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_the_system_screen(snap_compare, size):
+    assert snap_compare(SetupApp(FixedLink()), terminal_size=size, run_before=_shown)
