@@ -223,7 +223,8 @@ class InputsScreen(BoxTalk, SetupScreen):
         settings = self.settings()
         specs = fields_of(self.schema, input_kind(self.selected))
         await form.mount_all(
-            SettingRow(s, self._shown(s.type, value_text(s, settings))) for s in specs
+            SettingRow(s, self._shown(s.type, value_text(s, settings)), self.selected)
+            for s in specs
         )
 
     def _shown(self, kind: FieldType, value: str) -> str:
@@ -251,15 +252,11 @@ class InputsScreen(BoxTalk, SetupScreen):
 
     @on(SettingRow.Commit)
     def _commit(self, message: SettingRow.Commit) -> None:
-        row, text = message.row, message.text
-        if self.selected is None:
-            return
-        self.change(row, text)
+        self.change(message.row, message.text)
 
     def change(self, row: SettingRow, text: str, then: Callable[[], None] | None = None) -> None:
-        """Set ``row``'s setting on the selected input to ``text``; its message if refused."""
-        assert self.selected is not None
-        path = f"{self.selected}.{row.spec.key}"
+        """Set ``row``'s setting on its input to ``text``; its message by it if refused."""
+        path = f"{row.owner}.{row.spec.key}"
 
         def done(_: Any) -> None:
             row.accepted(self._shown(row.spec.type, text))

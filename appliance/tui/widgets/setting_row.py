@@ -47,9 +47,12 @@ class SettingRow(Vertical):
             super().__init__()
             self.row = row
 
-    def __init__(self, spec: FieldSpec, value: str) -> None:
+    def __init__(self, spec: FieldSpec, value: str, owner: str = "") -> None:
         super().__init__(id=f"field-{spec.key}", classes="setting")
         self.spec = spec
+        #: The input this setting belongs to (``switch:2``): a commit that arrives after
+        #: the therapist moved to another input still goes to this one.
+        self.owner = owner
         #: The box's value, as text: what the row shows unless it is being edited.
         self.value = value
 
