@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import copy
+import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Button
-from tui.harness import screen_text, until
+from tui.harness import HANG_S, TONIC, screen_text, until
+from tui.test_terminal import Terminal
 
 from appliance.tui.app import SetupApp
 from appliance.tui.link import NOT_RUNNING, Connected, Link, Target
@@ -169,3 +177,64 @@ async def _shown(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_the_system_screen(snap_compare, size):
     assert snap_compare(SetupApp(FixedLink()), terminal_size=size, run_before=_shown)
+
+
+# -- a real terminal: Sound, Profiles and System with the keyboard alone ---------------------
+
+
+@pytest.fixture
+def setup_terminal(tmp_path) -> Iterator[tuple[Terminal, Path]]:
+    """``tonic setup --simulate`` in a private tmux server at 80x24; its temp folder."""
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    scratch = Path(tempfile.mkdtemp(prefix="tt-"))  # short: a socket path has 108 bytes
+    term = Terminal(f"tonic-screens-{os.getpid()}")
+    env = f"TERM=xterm-256color XDG_STATE_HOME={tmp_path / 'state'} TMPDIR={scratch}"
+    command = " ".join([*TONIC, "setup", "--simulate"])
+    term.tmux("new-session", "-d", "-s", "ui", "-x", "80", "-y", "24", f"{env} {command}")
+    yield term, scratch
+    term.tmux("kill-server")
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def ctl_status(scratch: Path) -> dict[str, Any]:
+    """``tonic ctl --json status`` of the box ``tonic setup --simulate`` started."""
+    sock = next(scratch.glob("tonic-setup-*/control.sock"))
+    out = subprocess.run(
+        [*TONIC, "ctl", "--socket", str(sock), "--json", "status"],
+        capture_output=True,
+        text=True,
+        timeout=HANG_S,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_each_screen_does_its_main_task_with_the_keyboard_in_a_real_terminal(setup_terminal):
+    terminal, scratch = setup_terminal
+    terminal.until(lambda s: "Connected" in s and "F6 System" in s, "the dashboard")
+
+    terminal.keys("F4")
+    terminal.until(lambda s: "Notes in C major pentatonic" in s, "the Sound screen")
+    terminal.keys("Enter")  # the key's list opens on C
+    for _ in range(7):
+        terminal.keys("Down")
+    terminal.keys("Enter")
+    terminal.until(lambda s: "Notes in G major pentatonic: G A B D E" in s, "G chosen")
+    assert ctl_status(scratch)["key"] == "G"
+
+    terminal.keys("F5")
+    terminal.until(lambda s: "▶ Default" in s and "Calm space" in s, "the Profiles screen")
+    terminal.keys("Up", "Enter")  # from the profile playing, one up: Calm space
+    terminal.until(lambda s: "Load Calm space?" in s, "asked: the new key is not saved")
+    terminal.keys("BTab", "Enter")
+    terminal.until(lambda s: "Playing now: Calm space" in s, "Calm space loaded")
+    status = ctl_status(scratch)
+    assert status["profile"] == "Calm space" and status["unsaved"] is False
+
+    terminal.keys("F6")
+    terminal.until(lambda s: "Run the checks" in s, "the System screen")
+    terminal.keys("Enter")
+    screen = terminal.until(lambda s: "tonic doctor:" in s, "doctor's results")
+    assert any(line.lstrip().startswith(("OK ", "WARN ", "FAIL ")) for line in screen.splitlines())
+    assert "Traceback" not in screen

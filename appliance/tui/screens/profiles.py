@@ -129,6 +129,7 @@ class ProfilesScreen(SetupScreen):
     """The box's profiles: load, new from a starter, duplicate, rename, delete, import, export."""
 
     NAME = "profiles"
+    AUTO_FOCUS = "#profile-list"  # its main task first, for the keyboard
 
     def __init__(self) -> None:
         super().__init__()
@@ -164,7 +165,14 @@ class ProfilesScreen(SetupScreen):
         self._refresh()
 
     def on_screen_resume(self) -> None:
+        # Events went to the screen shown before: read whether changes are unsaved afresh.
+        if self.setup.online:
+            self.request("status", then=self._take_status_result, quiet=True)
         self._refresh()
+
+    def _take_status_result(self, status: Any) -> None:
+        if isinstance(status, dict):
+            self._take_status(status)
 
     # -- from the link ----------------------------------------------------------------------
 

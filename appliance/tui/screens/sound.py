@@ -93,6 +93,7 @@ class SoundScreen(SetupScreen):
     """Key, scale (with its notes), harmony, volume against the ceiling; loops to come."""
 
     NAME = "sound"
+    AUTO_FOCUS = "#key"  # its main task first, for the keyboard
 
     def __init__(self) -> None:
         super().__init__()

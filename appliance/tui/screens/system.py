@@ -131,6 +131,7 @@ class SystemScreen(SetupScreen):
     """Audio device and buffer, soundfont and data folder, MIDI, doctor, restart, shut down."""
 
     NAME = "system"
+    AUTO_FOCUS = "#doctor"  # its main task first, for the keyboard
 
     def __init__(self) -> None:
         super().__init__()
