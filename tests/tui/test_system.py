@@ -238,3 +238,13 @@ def test_each_screen_does_its_main_task_with_the_keyboard_in_a_real_terminal(set
     screen = terminal.until(lambda s: "tonic doctor:" in s, "doctor's results")
     assert any(line.lstrip().startswith(("OK ", "WARN ", "FAIL ")) for line in screen.splitlines())
     assert "Traceback" not in screen
+
+    log = next(scratch.glob("tonic-setup-*/service.log"))
+    assert log.read_text().count("ready: playing") == 1
+    terminal.keys("Tab", "Enter")  # Restart the service…
+    terminal.until(lambda s: "Restart the Tonic service?" in s, "asked first")
+    terminal.keys("BTab", "Enter")
+    terminal.until(lambda s: "The service is restarting" in s, "restarting")
+    terminal.until(lambda s: log.read_text().count("ready: playing") == 2, "started again")
+    terminal.until(lambda s: 'Connected to the simulated box: playing "Calm space"' in s, "back")
+    assert ctl_status(scratch)["profile"] == "Calm space"
