@@ -102,7 +102,8 @@ class NewProfile(ModalScreen[tuple[str, str] | None]):
     ) -> None:
         super().__init__(classes="dialog")
         self.sources = list(sources)
-        self.source = source if source in self.sources else (self.sources or [None])[0]
+        first = self.sources[0] if self.sources else None
+        self.source: str | None = source if source in self.sources else first
         self.title_text = title or "A new profile, starting as a copy of a starter"
 
     def compose(self) -> ComposeResult:
