@@ -29,7 +29,12 @@ def first_line(app: SetupApp) -> str:
 async def test_the_dashboard_shows_every_switch_and_the_panic_key(box):
     app = SetupApp(Link(box.sock))
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: "Switch 4" in screen_text(app), "four switch lamps")
+        # The lamps, the pads and the beam come from the first status, drawn in turn.
+        await until(
+            pilot,
+            lambda: all(w in screen_text(app) for w in ("Switch 4", "P12", "Beam 1", "Connected")),
+            "switch lamps, pads and the beam",
+        )
         text = screen_text(app)
         for n in range(1, 5):
             assert f"Switch {n}" in text
