@@ -153,8 +153,11 @@ class InputsScreen(BoxTalk, SetupScreen):
             self.request("profile.schema", then=self._take_schema, quiet=True)
         if not self.instruments:
             self.request("instruments.list", then=self._take_instruments, quiet=True)
-        self.request("status", then=lambda s: self.call_later(self._take_status, s), quiet=True)
+        self.request("status", then=self._status_later, quiet=True)
         self._read_profile()
+
+    def _status_later(self, status: Any) -> None:
+        self.call_later(self._take_status, status)
 
     def _read_profile(self) -> None:
         self.request("profile.get", then=self._take_profile, quiet=True)
@@ -241,7 +244,8 @@ class InputsScreen(BoxTalk, SetupScreen):
         if not self.selected:
             title.show(READING)
             return
-        info = next((i for i in self.status.get("inputs", []) if i.get("id") == self.selected), {})
+        inputs: list[dict[str, Any]] = self.status.get("inputs", [])
+        info = next((i for i in inputs if i.get("id") == self.selected), {})
         named = self.settings().get("instrument")  # the profile's: newer than the status's
         shown = self._shown(FieldType.INSTRUMENT, str(named)) if named else info.get("instrument")
         words = f"{input_label(self.selected)} · {shown or '?'}"
