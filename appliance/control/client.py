@@ -43,6 +43,10 @@ class ServiceNotRunning(ControlConnectionError):
     """No Tonic service answers on the socket."""
 
 
+class ServiceClosed(ControlConnectionError):
+    """The service closed a connection it had accepted: it is stopping or restarting."""
+
+
 class ControlPermissionError(ControlConnectionError, PermissionError):
     """The socket is there, but this user may not connect to it."""
 
@@ -228,4 +232,4 @@ def _error_from(error: dict[str, Any]) -> ControlError:
 
 def _gone(path: Path, error: OSError | None) -> ControlConnectionError:
     why = f": {error.strerror}" if error is not None and error.strerror else ""
-    return ControlConnectionError(f"the Tonic service closed the connection{why} ({path})")
+    return ServiceClosed(f"the Tonic service closed the connection{why} ({path})")

@@ -44,6 +44,7 @@ from appliance.control.client import (
     ControlConnectionError,
     ControlPermissionError,
     ControlTimeout,
+    ServiceClosed,
     ServiceNotRunning,
 )
 from appliance.errors import TonicError
@@ -181,6 +182,8 @@ def reason_for(error: Exception) -> str:
     """One line for the banner: why the box cannot be reached."""
     if isinstance(error, ServiceNotRunning):
         return NOT_RUNNING
+    if isinstance(error, ServiceClosed):  # it went away while we spoke: stopping
+        return STOPPED
     if isinstance(error, ControlPermissionError):
         return f"Cannot use the box: {error} — retrying…"
     return f"Cannot reach the Tonic service ({error}) — reconnecting…"

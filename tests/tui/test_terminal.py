@@ -34,9 +34,9 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", "ui", *keys)
 
-    def until(self, want: Callable[[str], bool], what: str) -> str:
+    def until(self, want: Callable[[str], bool], what: str, limit: float = HANG_S) -> str:
         """The screen once ``want(screen)``; fails (naming ``what``) only on a hang."""
-        deadline = time.monotonic() + HANG_S
+        deadline = time.monotonic() + limit
         while True:
             screen = self.screen()
             if want(screen):
