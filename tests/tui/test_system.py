@@ -42,6 +42,10 @@ async def system_screen(pilot) -> SystemScreen:
     return app.screen
 
 
+#: Longer than a Textual Button's 0.2 s guard against a double press.
+BUTTON_REPEAT_S = 0.3
+
+
 async def confirm(pilot) -> None:
     """Say yes to the question shown (the safe answer, Cancel, has the focus)."""
     await until(pilot, lambda: isinstance(pilot.app.screen, Confirm), "the question")
@@ -86,6 +90,9 @@ async def test_shutting_down_a_simulated_box_shows_its_refusal(box):
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, SystemScreen), "back, nothing done")
         app.screen.query_one("#shutdown").focus()
+        # A Textual Button ignores a second press within 0.2 s of the first (the
+        # click above): let that pass, or the Enter is dropped.
+        await pilot.pause(BUTTON_REPEAT_S)
         await pilot.press("enter")
         await confirm(pilot)
         await until(

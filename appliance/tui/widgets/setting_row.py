@@ -14,13 +14,16 @@ the box (:meth:`show_value`) never overwrites what the therapist is typing.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, Input, Select, Static
+from textual.widgets._select import SelectCurrent
 
 from appliance.tui.widgets.fields import FieldSpec, FieldType
 from appliance.tui.widgets.words import Words
@@ -84,6 +87,19 @@ class SettingRow(Vertical):
             select_on_focus=True,
             classes="setting-value",
         )
+
+    def on_mount(self) -> None:
+        # A Select given its value before it is mounted can keep showing its prompt
+        # ("Select") though it holds the value: draw the value's label once it is
+        # on screen, without a Changed (which would read as the therapist's choice).
+        if self.spec.type is FieldType.CHOICE:
+            self.call_after_refresh(self._draw_choice)
+
+    def _draw_choice(self) -> None:
+        control = self.query_one(".setting-value")
+        if isinstance(control, Select) and isinstance(control.value, str):
+            with contextlib.suppress(NoMatches):
+                control.query_one(SelectCurrent).update(control.value)
 
     # -- the box's side ---------------------------------------------------------------------
 
