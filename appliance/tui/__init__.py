@@ -2,7 +2,7 @@
 
 It runs in its own process, beside the service, and imports nothing of the
 engine, the synth, the inputs or the service: only ``appliance.control.client``
-(and ``control.api``), ``appliance.errors`` and the pure music theory
+(and ``control.api``), ``appliance.errors``, ``appliance.atomic`` and the pure music theory
 (tests/tui/test_architecture.py keeps that true)::
 
     service ══ control socket ══► link.py   Link: one thread follows the live stream,

@@ -13,13 +13,13 @@ from tui.harness import HANG_S, TONIC, screen_text, until
 from appliance.control.client import ControlClient
 from appliance.tui.app import SetupApp
 from appliance.tui.link import Connected, Link, Target
-from appliance.tui.screens.profiles import (
+from appliance.tui.profile_files import (
     ProfileFileError,
-    ProfilesScreen,
     problems_of,
     read_profile_file,
     write_atomically,
 )
+from appliance.tui.screens.profiles import ProfilesScreen
 from appliance.tui.widgets.dialogs import AskText, Confirm, NewProfile, Problems
 
 

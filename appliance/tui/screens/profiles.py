@@ -17,8 +17,6 @@ File work runs on a thread worker, so a slow disk never freezes the screen.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,23 +31,23 @@ from textual.widgets import Button, DataTable
 from appliance.control.api import ControlError
 from appliance.errors import TonicError
 from appliance.tui.link import BoxEvent, Connected
+from appliance.tui.profile_files import (
+    problems_of,
+    read_profile_file,
+    typed_path,
+    write_atomically,
+)
 from appliance.tui.screens.base import SetupScreen
 from appliance.tui.screens.calls import call, in_thread
 from appliance.tui.widgets.dialogs import AskText, Confirm, NewProfile, Problems
 from appliance.tui.widgets.words import Words
 
-#: The largest profile file the UI reads for an import (a real one is a few KB).
-MAX_IMPORT_BYTES = 1024 * 1024
 INTRO = "Each client's settings, kept on the box. Enter on a profile plays it."
 PLAYING = "▶"
 #: The box's refusal when an imported profile's name is taken (profile.import);
 #: the UI then offers to replace it.
 NAME_TAKEN = "already exists"
 EXPORT_SUFFIX = ".toml"
-
-
-class ProfileFileError(TonicError, OSError):
-    """A profile file on this machine could not be read or written."""
 
 
 @dataclass(frozen=True)
@@ -71,58 +69,6 @@ class Entry:
             problem=str(item["problem"]) if item.get("problem") else None,
             current=bool(item.get("current")),
         )
-
-
-# -- files on this machine ------------------------------------------------------------------
-
-
-def read_profile_file(path: Path, limit: int = MAX_IMPORT_BYTES) -> str:
-    """A profile file's text; refuses one too large to be a profile, or not UTF-8."""
-    try:
-        with path.open("rb") as f:
-            data = f.read(limit + 1)
-    except OSError as e:
-        raise ProfileFileError(f"cannot read {path}: {e.strerror or e}") from None
-    if len(data) > limit:
-        raise ProfileFileError(f"{path} is over {limit // 1024} KB: not a profile file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ProfileFileError(f"{path} is not a text file (not UTF-8)") from None
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """``text`` into ``path`` whole or not at all: a temporary file beside it, renamed."""
-    folder = path.parent
-    try:
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as e:
-        raise ProfileFileError(f"cannot write in {folder}: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise ProfileFileError(f"cannot write {path}: {e.strerror or e}") from None
-
-
-def typed_path(text: str) -> Path:
-    """The path a therapist typed: ``~`` is their home; relative is from where the UI started."""
-    return Path(text).expanduser().absolute()
-
-
-def problems_of(message: str) -> list[str]:
-    """``the imported profile: 2 problems: a; b`` → ``[a, b]`` (one line as it is otherwise)."""
-    _, sep, rest = message.partition(" problems: ")
-    if not sep:
-        _, sep, rest = message.partition(" problem: ")
-    if not sep:
-        return [message]
-    return [p.strip() for p in rest.split("; ") if p.strip()]
 
 
 class ProfilesScreen(SetupScreen):
