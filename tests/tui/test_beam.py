@@ -177,8 +177,7 @@ def test_beam_screen(snap_compare, size):
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_near_and_far_set_with_the_keyboard_in_a_real_terminal(tmp_path):
     with setup_in_tmux(tmp_path) as (term, ctl):
-        term.keys("F3")
-        term.until(lambda s: "near 15 cm · far 100 cm" in s, "Beam calibration")
+        term.key_until("F3", lambda s: "near 15 cm · far 100 cm" in s, "Beam calibration")
         term.keys("Up")  # the simulated hand appears at 50 cm
         term.until(lambda s: f"{HAND} 50 cm" in s, "the hand at 50 cm")
         term.keys("n")

@@ -347,8 +347,7 @@ def setup_in_tmux(tmp_path: Path) -> Iterator[tuple[Terminal, Callable[..., Any]
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_an_instrument_changed_with_the_keyboard_in_a_real_terminal(tmp_path):
     with setup_in_tmux(tmp_path) as (term, ctl):
-        term.keys("F2")
-        term.until(lambda s: "Switch 1 · Marimba" in s and "Accept after" in s, "Inputs")
+        term.key_until("F2", lambda s: "Switch 1 · Marimba" in s and "Accept after" in s, "Inputs")
         term.keys("Down")
         term.until(lambda s: "Switch 2 · Vibraphone" in s, "switch 2's settings")
         term.keys("Tab", "Tab", "Enter")

@@ -221,8 +221,7 @@ def test_each_screen_does_its_main_task_with_the_keyboard_in_a_real_terminal(set
     terminal, scratch = setup_terminal
     terminal.until(lambda s: "Connected" in s and "F6 System" in s, "the dashboard")
 
-    terminal.keys("F4")
-    terminal.until(lambda s: "Notes in C major pentatonic" in s, "the Sound screen")
+    terminal.key_until("F4", lambda s: "Notes in C major pentatonic" in s, "the Sound screen")
     terminal.keys("Enter")  # the key's list opens on C
     for _ in range(7):
         terminal.keys("Down")
@@ -230,8 +229,9 @@ def test_each_screen_does_its_main_task_with_the_keyboard_in_a_real_terminal(set
     terminal.until(lambda s: "Notes in G major pentatonic: G A B D E" in s, "G chosen")
     assert ctl_status(scratch)["key"] == "G"
 
-    terminal.keys("F5")
-    terminal.until(lambda s: "▶ Default" in s and "Calm space" in s, "the Profiles screen")
+    terminal.key_until(
+        "F5", lambda s: "▶ Default" in s and "Calm space" in s, "the Profiles screen"
+    )
     terminal.keys("Up", "Enter")  # from the profile playing, one up: Calm space
     terminal.until(lambda s: "Load Calm space?" in s, "asked: the new key is not saved")
     terminal.keys("BTab", "Enter")
@@ -239,8 +239,7 @@ def test_each_screen_does_its_main_task_with_the_keyboard_in_a_real_terminal(set
     status = ctl_status(scratch)
     assert status["profile"] == "Calm space" and status["unsaved"] is False
 
-    terminal.keys("F6")
-    terminal.until(lambda s: "Run the checks" in s, "the System screen")
+    terminal.key_until("F6", lambda s: "Run the checks" in s, "the System screen")
     terminal.keys("Enter")
     screen = terminal.until(lambda s: "tonic doctor:" in s, "doctor's results")
     assert any(line.lstrip().startswith(("OK ", "WARN ", "FAIL ")) for line in screen.splitlines())

@@ -16,6 +16,11 @@ from tui.harness import HANG_S, TONIC
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
+#: How often, and how long apart, a function key is pressed before a test gives up.
+KEY_PRESSES = 4
+KEY_WAIT_S = 10.0
+
+
 class Terminal:
     """A private tmux server (``-L``) running one command; only this server is ever killed."""
 
@@ -44,6 +49,20 @@ class Terminal:
             assert "Traceback" not in screen, screen
             assert time.monotonic() < deadline, f"never happened: {what}\n{screen}"
             time.sleep(0.1)
+
+    def key_until(self, key: str, want: Callable[[str], bool], what: str) -> str:
+        """Press ``key`` until ``want(screen)``, as a person presses a key again.
+
+        A function key is several bytes; on a loaded machine a terminal may deliver
+        them far enough apart to read as Esc and letters, and the key is lost.
+        """
+        for _ in range(KEY_PRESSES):
+            self.keys(key)
+            try:
+                return self.until(want, what, KEY_WAIT_S)
+            except AssertionError:
+                continue
+        return self.until(want, what)
 
     def running(self) -> bool:
         return (
