@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
+
+from appliance.tui.link import Connected, Target
 
 #: Bounds a hang, never a measurement: the box answers in milliseconds, but a
 #: busy machine may take seconds to start it.
@@ -79,3 +83,20 @@ def screen_text(app: App) -> str:
     """Every line of the screen as it would be drawn now: what a person reads."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+class FixedLink:
+    """A box that never changes, for snapshots: ``status``, and fixed answers by method."""
+
+    def __init__(self, status: dict[str, Any], answers: Mapping[str, Any] | None = None) -> None:
+        self.status = status
+        self.answers = {"status": status, **(answers or {})}
+
+    def start(self, target: Target) -> None:
+        target.post_message(Connected(copy.deepcopy(self.status)))
+
+    def stop(self) -> None:
+        pass
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        return copy.deepcopy(self.answers.get(method, {}))

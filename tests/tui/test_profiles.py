@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 import subprocess
 from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input, Select
-from tui.harness import HANG_S, TONIC, screen_text, until
+from tui.harness import HANG_S, TONIC, FixedLink, screen_text, until
 
 from appliance.control.client import ControlClient
 from appliance.tui.app import SetupApp
-from appliance.tui.link import Connected, Link, Target
+from appliance.tui.link import Link
 from appliance.tui.profile_files import (
     ProfileFileError,
     problems_of,
@@ -320,19 +319,6 @@ LIST = [
 STATUS = {"profile": "Sam, Tuesdays", "unsaved": True, "key": "D", "scale": "major"}
 
 
-class FixedLink:
-    def start(self, target: Target) -> None:
-        target.post_message(Connected(copy.deepcopy(STATUS)))
-
-    def stop(self) -> None:
-        pass
-
-    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
-        if method == "profile.list":
-            return copy.deepcopy(LIST)
-        return copy.deepcopy(STATUS) if method == "status" else {}
-
-
 async def _shown(pilot) -> None:
     await pilot.press("f5")
     await until(pilot, lambda: "Old copy" in screen_text(pilot.app), "the list")
@@ -340,7 +326,9 @@ async def _shown(pilot) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_the_profiles_screen(snap_compare, size):
-    assert snap_compare(SetupApp(FixedLink()), terminal_size=size, run_before=_shown)
+    assert snap_compare(
+        SetupApp(FixedLink(STATUS, {"profile.list": LIST})), terminal_size=size, run_before=_shown
+    )
 
 
 def test_the_problems_dialog(snap_compare):
@@ -353,4 +341,8 @@ def test_the_problems_dialog(snap_compare):
         await pilot.app.push_screen(dialog)
         await until(pilot, lambda: "• volume" in screen_text(pilot.app), "the problems")
 
-    assert snap_compare(SetupApp(FixedLink()), terminal_size=(80, 24), run_before=problems)
+    assert snap_compare(
+        SetupApp(FixedLink(STATUS, {"profile.list": LIST})),
+        terminal_size=(80, 24),
+        run_before=problems,
+    )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 from textual.widgets import Select
-from tui.harness import screen_text, until
+from tui.harness import FixedLink, screen_text, until
 
 from appliance.control.client import ControlClient
 from appliance.music import scale_names
 from appliance.tui.app import SetupApp
-from appliance.tui.link import Connected, Link, Target
+from appliance.tui.link import Link
 from appliance.tui.screens.sound import (
     CEILING,
     KEYS,
@@ -148,19 +147,6 @@ STATUS: dict[str, Any] = {
 }
 
 
-class FixedLink:
-    """A box that never changes: the status above."""
-
-    def start(self, target: Target) -> None:
-        target.post_message(Connected(copy.deepcopy(STATUS)))
-
-    def stop(self) -> None:
-        pass
-
-    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
-        return copy.deepcopy(STATUS) if method == "status" else {}
-
-
 async def _shown(pilot) -> None:
     await pilot.press("f4")
     await until(pilot, lambda: "Notes in D major pentatonic" in screen_text(pilot.app), "notes")
@@ -168,4 +154,4 @@ async def _shown(pilot) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_the_sound_screen(snap_compare, size):
-    assert snap_compare(SetupApp(FixedLink()), terminal_size=size, run_before=_shown)
+    assert snap_compare(SetupApp(FixedLink(STATUS)), terminal_size=size, run_before=_shown)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import shutil
@@ -15,11 +14,11 @@ from typing import Any
 
 import pytest
 from textual.widgets import Button
-from tui.harness import HANG_S, TONIC, screen_text, until
+from tui.harness import HANG_S, TONIC, FixedLink, screen_text, until
 from tui.test_terminal import Terminal
 
 from appliance.tui.app import SetupApp
-from appliance.tui.link import NOT_RUNNING, Connected, Link, Target
+from appliance.tui.link import NOT_RUNNING, Link
 from appliance.tui.screens.system import (
     MIDI,
     SOUNDFONT_UNKNOWN,
@@ -165,17 +164,6 @@ STATUS: dict[str, Any] = {
 }
 
 
-class FixedLink:
-    def start(self, target: Target) -> None:
-        target.post_message(Connected(copy.deepcopy(STATUS)))
-
-    def stop(self) -> None:
-        pass
-
-    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
-        return copy.deepcopy(STATUS) if method == "status" else {}
-
-
 async def _shown(pilot) -> None:
     await pilot.press("f6")
     await until(pilot, lambda: "/var/lib/tonic" in screen_text(pilot.app), "the facts")
@@ -183,7 +171,7 @@ async def _shown(pilot) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_the_system_screen(snap_compare, size):
-    assert snap_compare(SetupApp(FixedLink()), terminal_size=size, run_before=_shown)
+    assert snap_compare(SetupApp(FixedLink(STATUS)), terminal_size=size, run_before=_shown)
 
 
 # -- a real terminal: Sound, Profiles and System with the keyboard alone ---------------------
