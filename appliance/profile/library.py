@@ -32,23 +32,20 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from appliance.atomic import fsync_dir, write_text_atomic
 from appliance.errors import ProfileError
 from appliance.profile.model import Profile
 from appliance.profile.names import check_name, is_slug, slug_for
-from appliance.profile.store import dump_profile, load_profile, parse_profile, save_profile
+from appliance.profile.starters import SUFFIX, starters
+from appliance.profile.store import dump_profile, load_profile, save_profile
 from appliance.textfile import excerpt, show_path
 
 PROFILES_DIR = "profiles"
 LAST_PROFILE_FILE = "last-profile"
-SUFFIX = ".toml"
 BACKUP_SUFFIX = ".toml.bak"
 DEFAULT_SLUG = "default"
-STARTERS_PACKAGE = "appliance.profiles"
 
 _RECORD_MAX_BYTES = 256  # the last-profile record: one slug and a newline
 
@@ -95,33 +92,6 @@ def default_data_dir() -> Path:
     return base / "tonic"
 
 
-@dataclass(frozen=True, slots=True)
-class _Starter:
-    name: str
-    path: Path
-    text: str
-    profile: Profile
-
-
-@cache
-def _starters() -> dict[str, _Starter]:
-    """The shipped profiles by slug. Each file is named by its profile's slug."""
-    found: dict[str, _Starter] = {}
-    for item in resources.files(STARTERS_PACKAGE).iterdir():
-        if not item.name.endswith(SUFFIX):
-            continue
-        text = item.read_text(encoding="utf-8")
-        profile = parse_profile(text, origin=f"built-in {item.name}")
-        found[item.name.removesuffix(SUFFIX)] = _Starter(
-            profile.name, Path(str(item)), text, profile
-        )
-    return found
-
-
-def starter_names() -> list[str]:
-    return sorted(s.name for s in _starters().values())
-
-
 # -- the library --------------------------------------------------------------------
 
 
@@ -148,7 +118,7 @@ class ProfileLibrary:
                     )
                 except ProfileError as e:
                     found[slug] = ProfileEntry(slug, slug, path, False, str(e))
-            for slug, starter in _starters().items():
+            for slug, starter in starters().items():
                 found.setdefault(slug, ProfileEntry(starter.name, slug, starter.path, True))
             return sorted(found.values(), key=lambda e: (e.name.casefold(), e.slug))
 
@@ -173,7 +143,7 @@ class ProfileLibrary:
     def exists(self, name_or_slug: str) -> bool:
         with self._lock:
             slug = slug_for(name_or_slug)
-            return self._is_user(slug) or slug in _starters()
+            return self._is_user(slug) or slug in starters()
 
     # -- writing ---------------------------------------------------------------------
 
@@ -212,7 +182,7 @@ class ProfileLibrary:
             slug = self._resolve(old)
             if not self._is_user(slug):
                 raise ProfileError(
-                    f"'{_starters()[slug].name}' is a starter profile and keeps its name; "
+                    f"'{starters()[slug].name}' is a starter profile and keeps its name; "
                     "make your own copy with `tonic profile new NAME --from "
                     f"{slug}`"
                 )
@@ -236,7 +206,7 @@ class ProfileLibrary:
         """
         with self._lock:
             slug = self._resolve(name)
-            starter = _starters().get(slug)
+            starter = starters().get(slug)
             if not self._is_user(slug):
                 assert starter is not None  # _resolve found it somewhere
                 raise ProfileError(
@@ -350,7 +320,7 @@ class ProfileLibrary:
     def _resolve(self, name_or_slug: str) -> str:
         """The slug of an existing profile, by slug or by the name inside its file."""
         slug = slug_for(name_or_slug)
-        if self._is_user(slug) or slug in _starters():
+        if self._is_user(slug) or slug in starters():
             return slug
         # A hand-edited or imported file may carry a name that is not its slug.
         wanted = check_name(name_or_slug).casefold()
@@ -364,7 +334,7 @@ class ProfileLibrary:
     def _load_any(self, slug: str) -> LoadedProfile:
         if self._is_user(slug):
             return self._load_user(slug)
-        starter = _starters()[slug]
+        starter = starters()[slug]
         return LoadedProfile(starter.profile, slug, None, starter.path, starter=True)
 
     def _load_user(self, slug: str) -> LoadedProfile:
@@ -403,14 +373,14 @@ class ProfileLibrary:
         fsync_dir(self.folder)
 
     def _refuse_taken(self, slug: str, name: str) -> None:
-        if self._is_user(slug) or slug in _starters():
+        if self._is_user(slug) or slug in starters():
             raise ProfileError(
                 f"a profile named {excerpt(name)} already exists ({slug}{SUFFIX}); "
                 "choose another name"
             )
 
     def _load_any_starter(self, slug: str) -> LoadedProfile:
-        starter = _starters()[slug]
+        starter = starters()[slug]
         return LoadedProfile(starter.profile, slug, None, starter.path, starter=True)
 
     def _read_record(self) -> tuple[str | None, str | None]:

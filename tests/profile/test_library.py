@@ -17,9 +17,9 @@ from appliance.profile.library import (
     LAST_PROFILE_FILE,
     ProfileLibrary,
     default_data_dir,
-    starter_names,
 )
 from appliance.profile.names import MAX_NAME_CHARS, SLUG, slug_for
+from appliance.profile.starters import starter_names
 
 STARTERS = ["Beam explorer", "Calm space", "Default", "First steps", "Pentatonic pads"]
 
