@@ -63,6 +63,9 @@ class Shared:
     rate: RequestRate
     clients: set[Connection] = field(default_factory=set)
     subscribers: set[Connection] = field(default_factory=set)
+    #: Requests whose handler is running: the server lets them answer before it stops.
+    answering: int = 0
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +226,12 @@ class Connection(asyncio.BufferedProtocol):
                 transport.close()
                 return
             await self._s.rate.take()
-            line = await self._answer(item)
+            self._s.answering += 1
+            try:
+                line = await self._answer(item)
+            finally:
+                self._s.answering -= 1
+                self._s.answered.set()
             subscribing = isinstance(item, Request) and item.method == SUBSCRIBE
             await self._send(line, subscribing)
             self._outstanding -= 1
@@ -324,6 +332,16 @@ class Connection(asyncio.BufferedProtocol):
     def abort(self) -> None:
         if self._transport is not None:
             self._transport.abort()
+
+    def close(self) -> None:
+        """Close after what is already written has gone out; abort if the client reads nothing."""
+        transport = self._transport
+        if transport is None:
+            return
+        if transport.get_write_buffer_size():
+            transport.abort()
+        else:
+            transport.close()
 
 
 def run_handler(handler: Handler, request: Request, max_message: int) -> bytes:

@@ -55,6 +55,9 @@ class Limits:
     #: client has one request in the queue at a time).
     requests_per_second: float = 200.0
     request_burst: int = 100
+    #: When the server stops, how long requests already being answered get to send
+    #: their reply: ``service.restart`` answers, and the service is stopping by then.
+    answer_grace_s: float = 0.5
 
     def __post_init__(self) -> None:
         for name in (
@@ -72,5 +75,5 @@ class Limits:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        if self.idle_timeout_s <= 0 or self.stalled_timeout_s <= 0:
+        if min(self.idle_timeout_s, self.stalled_timeout_s, self.answer_grace_s) <= 0:
             raise ValueError("timeouts must be positive")

@@ -244,9 +244,10 @@ class ControlServer:
             await self._stopping
         finally:
             server.close()
+            await _answers_sent(shared, self.limits.answer_grace_s)
             for client in list(shared.clients):
-                client.abort()
-            # Let the aborted connections run their connection_lost callbacks.
+                client.close()
+            # Let the closed connections run their connection_lost callbacks.
             await asyncio.sleep(0)
             tasks = [t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task()]
             for task in tasks:
@@ -384,3 +385,14 @@ def _set_group(path: Path, group: str | None) -> None:
         log.warning(
             "control socket: cannot give %s to group %r; only this user can connect", path, group
         )
+
+
+async def _answers_sent(shared: Shared, grace_s: float) -> None:
+    """Wait, at most ``grace_s``, until no handler is running: their replies are written."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(grace_s):
+            while shared.answering:
+                shared.answered.clear()
+                await shared.answered.wait()
+    # The connections' own tasks write the replies in their next step.
+    await asyncio.sleep(0)

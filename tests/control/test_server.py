@@ -9,7 +9,7 @@ import stat
 import threading
 
 import pytest
-from control.harness import LineClient, SettingsApi, wait_until
+from control.harness import HANG_S, LineClient, SettingsApi, wait_until
 
 from appliance.control.api import ErrorCode
 from appliance.control.limits import Limits
@@ -331,3 +331,27 @@ def _json(value: object) -> bytes:
     import json
 
     return json.dumps(value).encode()
+
+
+def test_a_request_being_answered_when_the_server_stops_still_gets_its_reply(serve, api):
+    # service.restart answers and stops the service in the same moment.
+    server = serve(Limits(answer_grace_s=HANG_S))
+    client = LineClient(server.path)
+    client.send(b'{"id": 1, "method": "slow"}\n')
+    assert api.entered.wait(HANG_S)
+    stopping = threading.Thread(target=server.stop)
+    stopping.start()
+    wait_until(lambda: not _accepts(server.path), "the server stopped listening")
+    api.gate.set()
+    assert client.read() == {"id": 1, "result": "done"}
+    stopping.join(HANG_S)
+    assert client.at_eof()
+
+
+def _accepts(path) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
