@@ -122,12 +122,18 @@ class Panic(Event):
 
 
 class SoundKind(StrEnum):
+    """Every kind of call the engine makes on the synth: the record is complete,
+    so a log of them reproduces the audio (``tonic render --midi``)."""
+
     NOTE_ON = "note_on"
     NOTE_OFF = "note_off"
-    CC = "cc"
-    PROGRAM = "program"
-    PITCH_BEND = "pitch_bend"
-    ALL_NOTES_OFF = "all_notes_off"
+    CC = "cc"  # every controller: level trims (CC7), expression, resets, RPNs
+    PROGRAM = "program"  # ``bank`` and ``value`` (the program number)
+    PITCH_BEND = "pitch_bend"  # ``value`` -8192..8191
+    ALL_NOTES_OFF = "all_notes_off"  # ``channel`` None means every channel
+    ALL_SOUNDS_OFF = "all_sounds_off"  # voices cut at once; ``channel`` None: every one
+    RESET = "reset"  # GM System On: voices, controllers, programs and effects reset
+    GAIN = "gain"  # FluidSynth's master gain (``gain``), which MIDI cannot carry
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +149,15 @@ class SoundEvent:
     value: int | None = None
     instrument: str | None = None
     control: int | None = None
+    bank: int | None = None
+    gain: float | None = None
 
     def as_json(self) -> dict[str, object]:
         """The events-JSONL object: fields that do not apply are left out."""
         out: dict[str, object] = {"t": round(self.t, 6), "type": self.type.value}
         if self.channel is not None:
             out["channel"] = self.channel
-        for name in ("note", "velocity", "control", "value", "instrument"):
+        for name in ("note", "velocity", "control", "value", "bank", "gain", "instrument"):
             v = getattr(self, name)
             if v is not None:
                 out[name] = v
