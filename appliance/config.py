@@ -9,7 +9,7 @@ a missing default file means the built-in defaults. Every setting, with its
 default, is in ``hardware/tonic.toml.example``::
 
     switch_pins = [17, 27, 22, 23]
-    gain_ceiling = 0.5
+    gain_ceiling = 2.8
 
     [pads]              # or: pads = false (no pad board)
     address = 0x5A
@@ -150,9 +150,15 @@ def mpr121_address(value: int) -> int:
     return value
 
 
+#: The highest gain ceiling a box may be given: FluidSynth's master gain at
+#: which the level plan (docs/sound.md) is about 5 dB louder than at the default.
+MAX_GAIN_CEILING = 4.0
+DEFAULT_GAIN_CEILING = 2.8
+
+
 def gain(value: float) -> float:
-    if not 0.0 < value <= 1.0:  # False for NaN too
-        raise ValueError(f"must be more than 0 and at most 1, got {value:.6g}")
+    if not 0.0 < value <= MAX_GAIN_CEILING:  # False for NaN too
+        raise ValueError(f"must be more than 0 and at most {MAX_GAIN_CEILING:g}, got {value:.6g}")
     return value
 
 
@@ -306,11 +312,14 @@ class BoxConfig:
     sample_rate: int = setting(
         SAMPLE_RATE, kind=INT, help="audio sample rate in Hz", check=one_of(*SAMPLE_RATES)
     )
-    #: The loudest master gain the box will ever use. At 0.5, with every
-    #: instrument levelled (sound/levels.py), a full-velocity four-note chord
-    #: on any General MIDI patch stays below about two thirds of full scale.
+    #: FluidSynth's master gain, the loudest the box can be: volumes and the
+    #: headroom rule only turn channels down from it (docs/sound.md). At the
+    #: default, typical play at the default volume measures about -20 LUFS.
     gain_ceiling: float = setting(
-        0.5, kind=NUMBER, help="the loudest master gain any profile may reach, 0..1", check=gain
+        DEFAULT_GAIN_CEILING,
+        kind=NUMBER,
+        help=f"the box's master gain, which no profile can exceed, 0..{MAX_GAIN_CEILING:g}",
+        check=gain,
     )
     data_dir: str | None = setting(
         None,

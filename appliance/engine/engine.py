@@ -47,12 +47,9 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[SoundEvent], None]
 
-#: Turning the volume up glides there over this long (the whole 0..1 range),
-#: in steps of VOLUME_STEP_S, so no change of setting is ever a sudden jump
-#: in loudness. Turning it down is immediate.
-VOLUME_RAMP_S = 0.5
-VOLUME_STEP_S = 0.02
-_VOLUME_TIMER = "box/volume"
+#: The mixer's steps (volume fades, headroom, panic's fade: engine/mixer.py)
+#: run as a timer of their own.
+_MIX_TIMER = "box/mix"
 #: How long ``sound_check`` holds an input's note: long enough to hear the
 #: instrument's attack and pitch, short enough not to talk over the client.
 CHECK_NOTE_S = 0.6
@@ -129,6 +126,7 @@ class Engine:
 
     def next_deadline(self) -> float | None:
         """When the engine next needs :meth:`tick`, or None when nothing is pending."""
+        self._set_deadline(_MIX_TIMER, self.voicing.mixer.deadline)
         return min(self._deadlines.values(), default=None)
 
     def tick(self, now: float) -> None:
@@ -157,8 +155,8 @@ class Engine:
         for player in self._beams.values():
             player.filter.clear()
             player.zone = player.base_note = player.glide = None
-        # Every timer goes but the volume's ramp, which the silence does not change.
-        self._deadlines = {k: v for k, v in self._deadlines.items() if k == _VOLUME_TIMER}
+        # Every timer goes but the mixer's, which the silence does not change.
+        self._deadlines = {k: v for k, v in self._deadlines.items() if k == _MIX_TIMER}
 
     def status(self) -> EngineStatus:
         """A snapshot; call it on the owner thread (the loop offers a safe way)."""
@@ -279,8 +277,8 @@ class Engine:
     # -- timers ----------------------------------------------------------------------
 
     def _timer(self, source: str, what: str, t: float) -> None:
-        if f"{source}/{what}" == _VOLUME_TIMER:
-            self._volume_step(t)
+        if f"{source}/{what}" == _MIX_TIMER:
+            self.voicing.tick(t)
             return
         settings = self.profile.settings_for(InputId(source))
         if what == "check":
@@ -305,14 +303,6 @@ class Engine:
             if player.tick(t, settings, self.voicing):
                 self._beam_moved(source, settings, player, t)
             self._set_deadline(f"{source}/beam", player.deadline)
-
-    def _volume_step(self, t: float) -> None:
-        target = self.profile.volume
-        step = VOLUME_STEP_S / VOLUME_RAMP_S
-        volume = min(target, self.voicing.volume + step)
-        self.voicing.set_volume(volume)
-        if volume < target:
-            self._set_deadline(_VOLUME_TIMER, t + VOLUME_STEP_S)
 
     def _set_deadline(self, key: str, when: float | None) -> None:
         if when is None:
@@ -365,9 +355,8 @@ class Engine:
 
     def _adopt(self, new: Profile, t: float) -> None:
         old = self.profile
+        self.voicing.now = t
         self.voicing.apply(new)
-        if self.profile.volume > self.voicing.volume:
-            self._set_deadline(_VOLUME_TIMER, t + VOLUME_STEP_S)
         for listener in self.profile_listeners:
             listener(old, self.profile)
 
@@ -390,7 +379,10 @@ class Engine:
         self.voicing.relevel(event.instrument)
 
     def _on_panic(self, event: Panic) -> None:
+        """Every note released, and the box faded out and reset within a few
+        milliseconds (engine/mixer.py): silent at once, and ready to play again."""
         self.release_all(event.t, event.source)
+        self.voicing.panic()
 
     def _on_offline(self, event: InputOffline) -> None:
         # A sensor that vanished mid-note would otherwise leave its note droning.

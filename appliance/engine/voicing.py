@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from appliance.engine.channels import ChannelMap
+from appliance.engine.mixer import Mixer, PanicStep
 from appliance.engine.voices import Held, Voices
 from appliance.events import InputId, SoundEvent, SoundKind
 from appliance.music import ChordShape, Key, chord_on
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 Listener = Callable[[SoundEvent], None]
 _RPN_MSB, _RPN_LSB, _DATA_MSB, _DATA_LSB = 101, 100, 6, 38
 _RESET_ALL_CONTROLLERS = 121
+CC_VOLUME = 7
 
 
 class Voicing:
@@ -44,22 +46,28 @@ class Voicing:
         self.now = 0.0  # the time of what the engine is doing now
         self._voices = Voices()
         self._channels = ChannelMap(self._assign)
-        self.volume = profile.volume  # what the synth has now; rises toward the profile's
-        self.gain = synth.set_volume(profile.volume)
+        self.mixer = Mixer(
+            self._send_level,
+            volume=profile.volume,
+            gain_ceiling=synth.gain_ceiling,
+            block_s=synth.block_s,
+        )
+        # The master gain is set once, by the synth; the record says what it is.
+        self._emit(SoundKind.GAIN, None, "engine", gain=synth.gain_ceiling)
         self._prepare_channels()
+
+    @property
+    def gain(self) -> float:
+        """The master gain the box plays at now: the ceiling, turned down by the mixer."""
+        return self.mixer.gain
 
     # -- profile ---------------------------------------------------------------
 
     def apply(self, profile: Profile) -> None:
         key = Key.parse(profile.key, profile.scale)
         self.profile, self.key = profile, key
-        if profile.volume < self.volume:
-            self.set_volume(profile.volume)  # quieter at once; louder is the engine's ramp
+        self.mixer.set_volume(profile.volume, self.now)
         self._prepare_channels()
-
-    def set_volume(self, volume: float) -> None:
-        self.volume = volume
-        self.gain = self.synth.set_volume(volume)
 
     def _prepare_channels(self) -> None:
         """Program every input's instrument now, not on its first press, so
@@ -75,7 +83,7 @@ class Voicing:
         """Set the level of every channel playing this instrument, now it is measured."""
         for channel, instrument in self._channels.assigned().items():
             if instrument.name == instrument_name:
-                self.synth.relevel(channel, instrument)
+                self.mixer.relevel(channel, self.synth.level_of(instrument))
 
     def instrument_of(self, iid: str) -> Instrument:
         return instrument_for(self.profile.settings_for(InputId(iid)).instrument)
@@ -95,25 +103,53 @@ class Voicing:
     def _sound(
         self, source: str, channel: Channel, notes: tuple[int, ...], velocity: int, mode: PlayMode
     ) -> None:
+        if self.mixer.panicking:
+            return  # a press in the panic's few milliseconds is silenced with the rest
         velocity = self.synth.clamp_velocity(velocity)
         held = Held(tuple((channel, n) for n in notes), mode)
         for (ch, note), restrike in self._voices.start(source, held):
             if restrike:
-                self.synth.note_off(ch, note)
-                self._emit(SoundKind.NOTE_OFF, ch, source, note=note)
+                self._note_off(ch, note, source)
+            self.mixer.note_on(ch, note, velocity, self.now)
             self.synth.note_on(ch, note, velocity)
             self._emit(SoundKind.NOTE_ON, ch, source, note=note, velocity=velocity)
 
+    def _note_off(self, channel: Channel, note: int, source: str) -> None:
+        self.synth.note_off(channel, note)
+        self.mixer.note_off(channel, note, self.now)
+        self._emit(SoundKind.NOTE_OFF, channel, source, note=note)
+
     def stop(self, source: str) -> None:
         for ch, note in self._voices.stop(source):
-            self.synth.note_off(ch, note)
-            self._emit(SoundKind.NOTE_OFF, ch, source, note=note)
+            self._note_off(ch, note, source)
 
     def release_all(self, cause: str) -> None:
         for holder in self._voices.sources():
             self.stop(holder)
         self.synth.all_notes_off()
+        self.mixer.all_released(self.now)
         self._emit(SoundKind.ALL_NOTES_OFF, None, cause)
+
+    def panic(self) -> None:
+        """Fade the box out (after :meth:`release_all`); :meth:`tick` finishes the job."""
+        self.mixer.panic(self.now)
+
+    def tick(self, t: float) -> None:
+        """The mixer's step, due at ``mixer.deadline``."""
+        self.now = t
+        step = self.mixer.tick(t)
+        if step is PanicStep.CUT:
+            # The fade is over: reset the synth, which empties the reverb, then
+            # cut what still rings. In this order: a reset after the cut, in the
+            # same block, brings the cut voices back.
+            self.synth.reset()
+            self._emit(SoundKind.RESET, None, "panic")
+            self.synth.all_sounds_off()
+            self._emit(SoundKind.ALL_SOUNDS_OFF, None, "panic")
+        elif step is PanicStep.RESTORE:
+            # Every channel set up again, ready to play at once.
+            self._channels = ChannelMap(self._assign)
+            self._prepare_channels()
 
     def held_mode(self, source: str) -> PlayMode | None:
         held = self._voices.held_by(source)
@@ -177,14 +213,21 @@ class Voicing:
     def _assign(self, channel: Channel, instrument: Instrument) -> None:
         # A reused channel may carry a beam's expression or bend: start clean.
         self.synth.control_change(channel, _RESET_ALL_CONTROLLERS, 0)
-        self.synth.select_instrument(channel, instrument)
+        self._emit(SoundKind.CC, channel, "engine", control=_RESET_ALL_CONTROLLERS, value=0)
+        bank, program = self.synth.select_instrument(channel, instrument)
         self._emit(
             SoundKind.PROGRAM,
             channel,
             "engine",
-            value=instrument.program,
+            value=program,
+            bank=bank,
             instrument=instrument.name,
         )
+        self.mixer.add_channel(channel, self.synth.level_of(instrument))
+
+    def _send_level(self, channel: Channel, value: int) -> None:
+        self.synth.control_change(channel, CC_VOLUME, value)
+        self._emit(SoundKind.CC, channel, "mixer", control=CC_VOLUME, value=value)
 
     def _emit(
         self,
@@ -197,11 +240,13 @@ class Voicing:
         value: int | None = None,
         instrument: str | None = None,
         control: int | None = None,
+        bank: int | None = None,
+        gain: float | None = None,
     ) -> None:
         if not self.listeners:
             return
         event = SoundEvent(
-            self.now, kind, channel, source, note, velocity, value, instrument, control
+            self.now, kind, channel, source, note, velocity, value, instrument, control, bank, gain
         )
         for listener in self.listeners:
             try:

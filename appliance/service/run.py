@@ -50,6 +50,7 @@ from appliance.service.system_methods import EXIT_RESTART, SystemMethods
 from appliance.service.systemd import Notifier, watchdog_period
 from appliance.sound.fluid import FluidSynth
 from appliance.sound.instruments import Instrument, instrument_for
+from appliance.sound.level import Level
 from appliance.sound.leveller import Leveller
 
 log = logging.getLogger(__name__)
@@ -380,7 +381,7 @@ class Service:
             if self.feed is not None:
                 self.feed.publish({"event": "status", "text": text})
 
-    def _levelled(self, instrument: Instrument, cc7: int) -> None:
+    def _levelled(self, instrument: Instrument, level: Level) -> None:
         # On the leveller's thread: the engine sets the channel's level itself.
         if self.box is not None:
             self.box.loop.submit(InstrumentLevelled(time.monotonic(), instrument.name))

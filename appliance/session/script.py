@@ -105,9 +105,11 @@ def _distance(t: float, iid: InputId, args: list[str]) -> Event:
 
 
 def _set(t: float, args: list[str]) -> Event:
-    if len(args) != 1 or "=" not in args[0]:
+    if not args or "=" not in args[0]:
         raise ValueError("expected KEY=VALUE, e.g. set key=G or set switch:1.mode=latch")
-    path, _, value = args[0].partition("=")
+    # The value runs to the end of the line, so a name with spaces needs no
+    # quotes: set switch:3.instrument=church organ
+    path, _, value = " ".join(args).partition("=")
     if not path or not value:
         raise ValueError("expected KEY=VALUE with both parts, e.g. set scale=blues")
     return SetSetting(t, path, value, source="script")

@@ -8,6 +8,7 @@ object, so ``tonic render`` hears exactly what the box would.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 from pathlib import Path
@@ -20,12 +21,30 @@ from appliance.errors import AudioUnavailable, SoundfontError
 from appliance.sound import alsa_log, fluid_log
 from appliance.sound.binding import fluidsynth
 from appliance.sound.instruments import Instrument
-from appliance.sound.leveller import PROVISIONAL_CC7, Leveller
+from appliance.sound.level import PROVISIONAL, Level
+from appliance.sound.leveller import Leveller
 from appliance.sound.levels import LevelTrims
 from appliance.sound.soundfont import check_soundfont
 from appliance.sound.synth import CHANNELS, Channel, Synth, SynthState
 
 log = logging.getLogger(__name__)
+
+#: General MIDI System On, without its F0 .. F7 frame: FluidSynth resets every
+#: voice, controller and program and clears the reverb and chorus. The MIDI
+#: record carries the same message, so the command line does the same.
+GM_SYSTEM_ON = bytes((0x7E, 0x7F, 0x09, 0x01))
+
+_sysex = fluidsynth._fl.fluid_synth_sysex
+_sysex.argtypes = (
+    ctypes.c_void_p,
+    ctypes.c_char_p,
+    ctypes.c_int,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_int,
+)
+_sysex.restype = ctypes.c_int
 
 
 class FluidSynth(Synth):
@@ -44,9 +63,10 @@ class FluidSynth(Synth):
         check_soundfont(soundfont)
         self.gain_ceiling = gain_ceiling
         self.sample_rate = sample_rate
-        # Gain starts at zero: nothing may sound until a volume is chosen.
+        # The master gain is the ceiling, for good: the volume and everything
+        # else turn channels down from there (appliance/engine/mixer.py).
         self._fs = fluidsynth.Synth(
-            gain=0.0,
+            gain=gain_ceiling,
             samplerate=sample_rate,
             channels=CHANNELS,
             **{"synth.polyphony": polyphony, "synth.cpu-cores": cpu_cores},
@@ -101,25 +121,23 @@ class FluidSynth(Synth):
 
     # -- Synth --------------------------------------------------------------
 
-    def select_instrument(self, channel: Channel, instrument: Instrument) -> None:
-        if self._fs.program_select(channel, self._sfid, instrument.bank, instrument.program) < 0:
+    def select_instrument(self, channel: Channel, instrument: Instrument) -> tuple[int, int]:
+        bank, program = instrument.bank, instrument.program
+        if self._fs.program_select(channel, self._sfid, bank, program) < 0:
             # Small soundfonts lack some kits; bank 128 program 0 always exists.
             log.warning("soundfont has no %s; using the standard sound", instrument.title)
-            bank = 128 if instrument.is_drums else 0
-            self._fs.program_select(channel, self._sfid, bank, 0)
-        self._fs.cc(channel, 7, self._trim(instrument))
+            program = 0
+            self._fs.program_select(channel, self._sfid, bank, program)
+        return bank, program
 
-    def relevel(self, channel: Channel, instrument: Instrument) -> None:
-        self._fs.cc(channel, 7, self._trim(instrument))
-
-    def _trim(self, instrument: Instrument) -> int:
+    def level_of(self, instrument: Instrument) -> Level:
         if self.leveller is None:  # offline: the caller's thread may measure
-            return self.trims.cc7_for(instrument)
-        cc7 = self.trims.known(instrument)
-        if cc7 is None:
+            return self.trims.level_for(instrument)
+        level = self.trims.known(instrument)
+        if level is None:
             self.leveller.request(instrument)
-            return PROVISIONAL_CC7
-        return cc7
+            return PROVISIONAL
+        return level
 
     def note_on(self, channel: Channel, note: int, velocity: int) -> None:
         self._fs.noteon(channel, note, velocity)
@@ -144,8 +162,14 @@ class FluidSynth(Synth):
         # -1 is FluidSynth's "every channel".
         self._fs.all_notes_off(-1 if channel is None else channel)
 
+    def all_sounds_off(self, channel: Channel | None = None) -> None:
+        self._fs.all_sounds_off(-1 if channel is None else channel)
+
+    def reset(self) -> None:
+        _sysex(self._fs.synth, GM_SYSTEM_ON, len(GM_SYSTEM_ON), None, None, None, 0)
+
     def silence(self) -> None:
-        """Every voice off now, release tails too (stop and panic's last word)."""
+        """Every voice off now, release tails too (the service's last word on stop)."""
         self._fs.all_sounds_off(-1)
 
     def instruments_ready(self) -> None:
@@ -154,11 +178,6 @@ class FluidSynth(Synth):
         # leveller frees it itself, on its own thread, when it falls idle.
         if self.leveller is None:
             self.trims.close()
-
-    def _apply_gain(self, gain: float) -> None:
-        # At a gain of exactly 0 FluidSynth kills voices as inaudible, and a
-        # latched note would not come back with the volume; -100 dB keeps it alive.
-        self._fs.setting("synth.gain", max(float(gain), self.gain_ceiling * 1e-5))
 
     def close(self) -> None:
         if self.state is SynthState.CLOSED:

@@ -10,7 +10,7 @@ trims up (:meth:`LevelTrims.known`), and this worker measures:
   setting change will use and returns once they are ready, on the caller's
   thread (the control socket's worker), before the change reaches the engine;
 * **on demand**: an instrument the synth meets unmeasured sounds at
-  :data:`PROVISIONAL_CC7` at once, and ``request`` measures it here; the
+  :data:`~appliance.sound.level.PROVISIONAL` at once, and ``request`` measures it here; the
   result comes back through ``on_levelled`` (the box turns it into an engine
   event, and the engine sets the channel's level on its own thread);
 * **once per soundfont**: measured trims are saved to the data directory, so
@@ -18,10 +18,10 @@ trims up (:meth:`LevelTrims.known`), and this worker measures:
 
 ::
 
-    engine thread   select_instrument(x) ── trim known? ── yes: CC7 = trim
-                                                └─ no: CC7 = provisional, request(x)
-    worker          ........................ measure x ── save ── on_levelled(x)
-    engine thread                                              InstrumentLevelled: CC7 = trim
+    engine thread   level_of(x) ── measured? ── yes: CC7 from its trim
+                                       └─ no: CC7 from the provisional level, request(x)
+    worker          ................... measure x ── save ── on_levelled(x)
+    engine thread                                         InstrumentLevelled: CC7 from its trim
 """
 
 from __future__ import annotations
@@ -35,16 +35,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from appliance.sound.instruments import Instrument
+from appliance.sound.level import Level
 from appliance.sound.levels import LevelTrims
 
 log = logging.getLogger(__name__)
 
-#: The channel volume an unmeasured instrument plays at until its trim is known:
-#: at or below the lowest trim any TimGM6mb instrument needs (String Ensemble 1
-#: measures 55), so an instrument never sounds louder than its levelled self.
-PROVISIONAL_CC7 = 55
-
-LevelledCallback = Callable[[Instrument, int], None]
+LevelledCallback = Callable[[Instrument, Level], None]
 
 
 class _Batch:
@@ -127,10 +123,10 @@ class Leveller:
         for instrument in instruments:
             if self.trims.known(instrument) is not None:
                 continue
-            cc7 = self.trims.cc7_for(instrument)
+            level = self.trims.level_for(instrument)
             self._measured_since_save += 1
             if self.on_levelled is not None:
-                self.on_levelled(instrument, cc7)
+                self.on_levelled(instrument, level)
 
     def _idle(self) -> None:
         """Nothing queued: keep what was measured, and free the probe's soundfont."""

@@ -5,9 +5,16 @@ Ensemble note is five times louder than a piano note, and a four-note string
 chord clips at a gain where a piano chord is quiet. Before an instrument
 first sounds, a private offline synth plays a probe (a four-note chord at
 full velocity) and measures its peak. Instruments louder than
-:data:`TARGET_PEAK` are turned down with channel volume (CC7); quieter ones
-are left alone. Results are cached per instrument, so this costs a few
+:data:`TARGET_PEAK` are given a trim, a lower channel volume (CC7); quieter
+ones are left at full. Results are cached per instrument, so this costs a few
 milliseconds once per instrument, never per note.
+
+The measured peak also tells the mixer (:mod:`appliance.engine.mixer`) how
+loud one note of the instrument can be: :attr:`Level.note_peak`, the peak of
+the probe chord divided by :data:`NOTE_SHARE`, the smallest ratio of a chord's
+peak to its loudest single note measured over every General MIDI program and
+kit (docs/sound.md). Adding those up for every note sounding bounds the
+box's output, which is how the mixer keeps it from ever reaching full scale.
 
 On the live box the measuring happens on a worker (:mod:`appliance.sound.leveller`),
 never on the engine's thread: :meth:`LevelTrims.known` only looks a trim up, and
@@ -29,24 +36,27 @@ from appliance.atomic import write_text_atomic
 from appliance.sound import fluid_log
 from appliance.sound.binding import fluidsynth
 from appliance.sound.instruments import Instrument
+from appliance.sound.level import FULL_CC7, REFERENCE_GAIN, Level
 
-#: The peak a four-note chord at full velocity may reach at :data:`REFERENCE_GAIN`
-#: (the default gain ceiling), as a fraction of full scale: the loudest thing one
-#: switch can do, with headroom left for the other inputs sounding at once.
-#: Trims do not depend on a box's own ceiling, so the ceiling scales every
-#: instrument alike.
-TARGET_PEAK = 0.6
-REFERENCE_GAIN = 0.5
 _PROBE_GAIN = 0.1  # low enough that no patch clips while being measured
 _PROBE_FRAMES = 120000  # 2.5 s at 48 kHz: strings and pads keep swelling past 1 s
 # Measurements are deterministic, so every synth in the process shares them:
-# (soundfont path, mtime, size, bank, program, sample rate) -> CC7.
-_cache: dict[tuple[object, ...], int] = {}
+# (soundfont path, mtime, size, bank, program, sample rate) -> level.
+_cache: dict[tuple[object, ...], Level] = {}
 _cache_lock = threading.Lock()
 _MELODIC_PROBE = (60, 64, 67, 72)  # a chord struck at once: attacks add up in phase
 _DRUM_PROBE = (36, 38, 42, 49)  # kick, snare, closed hi-hat, crash together
+_MELODIC_SINGLES = (48, 60, 72, 84)  # one at a time, an octave apart
+#: Each single note is measured for 1.5 s at 48 kHz: nearly every patch peaks in
+#: its first second (PITCH_MARGIN covers the few that swell on).
+_SINGLE_FRAMES = 72000
+_BETWEEN_FRAMES = 1024  # lets the reverb tail go before the next probe
+_FULL_VELOCITY = 127
+_FULL_SCALE = 32768  # of the int16 samples FluidSynth renders
 #: The most trims a store file may hold: every GM program and kit of a few soundfonts.
 _STORE_LIMIT = 4096
+#: The store's layout; a store written in another one is measured again.
+_STORE_FORMAT = 2
 
 log = logging.getLogger(__name__)
 
@@ -65,20 +75,22 @@ class LevelTrims:
     def _key(self, instrument: Instrument) -> tuple[object, ...]:
         return (*self._identity, instrument.bank, instrument.program, self._sample_rate)
 
-    def known(self, instrument: Instrument) -> int | None:
-        """The trim if it has been measured, without measuring: safe on any thread."""
+    def known(self, instrument: Instrument) -> Level | None:
+        """The level if it has been measured, without measuring: safe on any thread."""
         with _cache_lock:
             return _cache.get(self._key(instrument))
 
-    def cc7_for(self, instrument: Instrument) -> int:
-        """Channel volume (0..127) that brings ``instrument`` down to the target peak.
+    def level_for(self, instrument: Instrument) -> Level:
+        """``instrument``'s trim and note peak.
 
         Measures it the first time (milliseconds of rendering): call it from a
         worker or offline, never from the live engine's thread.
         """
         cached = self.known(instrument)
         if cached is None:
-            cached = self._measure(instrument)
+            chord, single = self._probe_peaks(instrument)
+            to_reference = REFERENCE_GAIN / _PROBE_GAIN
+            cached = Level.from_probe(chord * to_reference, single * to_reference)
             with _cache_lock:
                 _cache[self._key(instrument)] = cached
         return cached
@@ -92,11 +104,16 @@ class LevelTrims:
         """
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            entries = data["trims"] if data.get("soundfont") == list(self._identity) else []
-            loaded: dict[tuple[object, ...], int] = {
-                (*self._identity, int(bank), int(program), int(rate)): int(cc7)
-                for bank, program, rate, cc7 in entries[:_STORE_LIMIT]
-                if 1 <= int(cc7) <= 127
+            ours = data.get("soundfont") == list(self._identity)
+            entries = data["levels"] if ours and data.get("format") == _STORE_FORMAT else []
+            loaded: dict[tuple[object, ...], Level] = {
+                (*self._identity, int(bank), int(program), int(rate)): Level(
+                    int(trim), float(chord_peak), float(single_peak)
+                )
+                for bank, program, rate, trim, chord_peak, single_peak in entries[:_STORE_LIMIT]
+                if 1 <= int(trim) <= FULL_CC7
+                and 0.0 <= float(chord_peak) < math.inf
+                and 0.0 <= float(single_peak) < math.inf
             }
         except FileNotFoundError:
             return 0
@@ -111,30 +128,43 @@ class LevelTrims:
         """Keep every trim measured for this soundfont, atomically."""
         n = len(self._identity)
         with _cache_lock:
-            entries = [[*k[n:], v] for k, v in _cache.items() if k[:n] == self._identity]
-        text = json.dumps({"soundfont": list(self._identity), "trims": sorted(entries)})
+            entries = [
+                [*k[n:], v.trim, v.chord_peak, v.single_peak]
+                for k, v in _cache.items()
+                if k[:n] == self._identity
+            ]
+        text = json.dumps(
+            {"format": _STORE_FORMAT, "soundfont": list(self._identity), "levels": sorted(entries)}
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(path, text + "\n")
 
-    def _measure(self, instrument: Instrument) -> int:
-        peak = self._probe_peak(instrument) / _PROBE_GAIN * REFERENCE_GAIN
-        if peak <= TARGET_PEAK:
-            return 127
-        # FluidSynth's default CC7 curve is a gain of (cc / 127) ** 2.
-        return max(1, math.floor(127 * math.sqrt(TARGET_PEAK / peak)))
-
-    def _probe_peak(self, instrument: Instrument) -> float:
+    def _probe_peaks(self, instrument: Instrument) -> tuple[float, float]:
+        """The probe chord's peak and the loudest single note's, at the probe's gain."""
         synth = self._synth()
         channel = 9 if instrument.is_drums else 0
         if synth.program_select(channel, self._sfid, instrument.bank, instrument.program) < 0:
-            return 0.0
-        synth.cc(channel, 7, 127)  # MIDI's default channel volume is 100, not full
-        for note in _DRUM_PROBE if instrument.is_drums else _MELODIC_PROBE:
-            synth.noteon(channel, note, 127)
-        peak = int(np.abs(synth.get_samples(_PROBE_FRAMES).astype(np.int32)).max())
+            # The synth plays the standard sound instead (FluidSynth.select_instrument):
+            # level that, so the trim and the note peak are true of what is heard.
+            synth.program_select(channel, self._sfid, instrument.bank, 0)
+        synth.cc(channel, 7, FULL_CC7)  # MIDI's default channel volume is 100, not full
+        single = max(
+            self._peak_of(synth, channel, (note,), _SINGLE_FRAMES)
+            for note in (_DRUM_PROBE if instrument.is_drums else _MELODIC_SINGLES)
+        )
+        chord = _DRUM_PROBE if instrument.is_drums else _MELODIC_PROBE
+        return self._peak_of(synth, channel, chord, _PROBE_FRAMES), single
+
+    @staticmethod
+    def _peak_of(
+        synth: fluidsynth.Synth, channel: int, notes: tuple[int, ...], frames: int
+    ) -> float:
+        for note in notes:
+            synth.noteon(channel, note, _FULL_VELOCITY)
+        peak = int(np.abs(synth.get_samples(frames).astype(np.int32)).max())
         synth.all_sounds_off(channel)
-        synth.get_samples(1024)  # let the reverb tail go before the next probe
-        return peak / 32768
+        synth.get_samples(_BETWEEN_FRAMES)
+        return peak / _FULL_SCALE
 
     def _synth(self) -> fluidsynth.Synth:
         if self._probe is None:

@@ -4,20 +4,23 @@ The engine never touches FluidSynth directly: it calls a :class:`Synth`. The
 real one is :class:`appliance.sound.fluid.FluidSynth`; tests that only care
 about *what* was played can use :class:`appliance.sound.fake.FakeSynth`.
 
-Safety lives here, below every caller: :meth:`Synth.set_volume` maps the
-profile's 0..1 volume onto a gain that can never pass :attr:`gain_ceiling`,
-and velocities are clamped to ``max_velocity``, so no profile, script or
-future control request can make the box suddenly loud.
+Safety lives here, below every caller: the master gain is
+:attr:`Synth.gain_ceiling`, set once and never raised; every level the box
+chooses (volume, trims, the mixer's headroom) turns channels *down* from
+there (:mod:`appliance.engine.mixer`), and velocities are clamped to
+``max_velocity``, so no profile, script or control request can make the box
+louder than its ceiling.
 """
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from enum import StrEnum
 from typing import NewType
 
+from appliance.audio_settings import BLOCK_FRAMES, SAMPLE_RATE
 from appliance.sound.instruments import Instrument
+from appliance.sound.level import Level
 
 Channel = NewType("Channel", int)
 """A MIDI channel, 0..15 as sent on the wire (channel 9 is the drum channel)."""
@@ -43,19 +46,35 @@ class Synth(ABC):
     locking of their own beyond what the underlying synth provides.
     """
 
-    #: The loudest gain any call can reach. Subclasses set it from config,
-    #: and :meth:`set_volume` never exceeds it.
+    #: The master gain: the loudest the box can be. Subclasses set it from
+    #: config once; nothing raises it.
     gain_ceiling: float = 0.5
     #: The loudest velocity any note can reach.
     max_velocity: int = 127
+    sample_rate: int = SAMPLE_RATE
 
     state: SynthState = SynthState.STARTING
     #: Why the synth is in its state, for the status line ("no audio device: ...").
     state_reason: str = ""
 
+    @property
+    def block_s(self) -> float:
+        """The synth's block: calls take effect at the next block boundary."""
+        return BLOCK_FRAMES / self.sample_rate
+
     @abstractmethod
-    def select_instrument(self, channel: Channel, instrument: Instrument) -> None:
-        """Make ``channel`` sound as ``instrument``."""
+    def select_instrument(self, channel: Channel, instrument: Instrument) -> tuple[int, int]:
+        """Make ``channel`` sound as ``instrument``; returns the (bank, program) selected,
+        which is the standard sound's when the soundfont lacks the instrument."""
+
+    @abstractmethod
+    def level_of(self, instrument: Instrument) -> Level:
+        """How ``instrument`` is levelled: its trim (CC7) and its loudest note.
+
+        Never waits on the live box's engine thread: an instrument not yet
+        measured gets a provisional level, and an ``InstrumentLevelled``
+        event follows once it is measured.
+        """
 
     @abstractmethod
     def note_on(self, channel: Channel, note: int, velocity: int) -> None:
@@ -78,31 +97,16 @@ class Synth(ABC):
         """Release every note on ``channel``, or on every channel."""
 
     @abstractmethod
-    def _apply_gain(self, gain: float) -> None:
-        """Set the master gain. Only :meth:`set_volume` calls this."""
+    def all_sounds_off(self, channel: Channel | None = None) -> None:
+        """Cut every voice on ``channel``, or on every channel, release tails too."""
 
-    def set_volume(self, volume: float) -> float:
-        """Set the master volume (0..1) and return the gain applied.
-
-        Out-of-range volumes are clamped rather than refused: this is the last
-        line of defence, so it must never let a bad value through.
-        """
-        volume = float(volume)
-        if math.isnan(volume):
-            volume = 0.0
-        volume = min(max(volume, 0.0), 1.0)
-        gain = min(volume * self.gain_ceiling, self.gain_ceiling)
-        self._apply_gain(gain)
-        return gain
+    @abstractmethod
+    def reset(self) -> None:
+        """General MIDI System On: every voice, controller and program reset,
+        and the reverb and chorus emptied."""
 
     def clamp_velocity(self, velocity: int) -> int:
         return min(max(int(velocity), 1), self.max_velocity)
-
-    def relevel(self, channel: Channel, instrument: Instrument) -> None:  # noqa: B027
-        """Set ``channel``'s level again, now ``instrument``'s trim is measured.
-
-        An optional hook: only synths that level instruments on a worker need it.
-        """
 
     def instruments_ready(self) -> None:  # noqa: B027 - an optional hook
         """Every instrument needed for now is selected: free any set-up helpers.
