@@ -21,7 +21,7 @@ setup: $(STAMPS)/pip
 
 # Ask dpkg first, so a machine that is already set up never touches apt.
 $(STAMPS)/apt:
-	@missing=$$(for p in $(APT_PACKAGES); do \
+	@missing=$$(for p in $(APT_PACKAGES) fluidsynth; do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \

@@ -23,15 +23,21 @@ def add(commands: Any) -> None:
     render.add_argument("script", type=Path, help="session script (one event per line)")
     render.add_argument("-o", "--output", type=Path, required=True, help="WAV file to write")
     render.add_argument("--events", type=Path, help="also write the synth events as JSON lines")
+    render.add_argument(
+        "--midi",
+        type=Path,
+        help="also write the synth events as a standard MIDI file (the MIDI record)",
+    )
     box_options(render)
     render.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from appliance.session.midi_record import midi_playback_hint
     from appliance.session.render import check_outputs, render_script
 
     # Outputs first: a mistyped -o must not cost the therapist a long parse.
-    check_outputs(args.output, args.events, sources=[args.script])
+    check_outputs(args.output, args.events, sources=[args.script], midi_out=args.midi)
     try:
         text = read_text_file(args.script, what="script", max_bytes=MAX_SCRIPT_BYTES)
     except UnreadableFile as e:
@@ -45,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             load_config(args.config),
             args.output,
             events_out=args.events,
+            midi_out=args.midi,
             soundfont=args.soundfont,
             origin=origin,
             sources=[args.script],
@@ -52,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     notes = sum(1 for e in result.events if e.type == "note_on")
     played = f"{notes} note" if notes == 1 else f"{notes} notes"
     print(f"wrote {result.wav}: {result.seconds:.2f} s, {played}, peak {result.peak:.2f}")
+    if args.midi is not None:
+        print(f"wrote {args.midi}: {midi_playback_hint(args.midi)}")
     return 0
 
 

@@ -4,7 +4,8 @@ The demo builds the box exactly as the service does, but on gpiozero's mock
 pins: each scripted press drives a pin low, gpiozero fires the switch's
 callback on its own thread, and the event crosses to the engine's owner
 thread and on to FluidSynth, which is rendering all the while. It plays
-through the sound card when there is one, and always leaves a WAV behind.
+through the sound card when there is one, and always leaves a WAV behind,
+with the MIDI record of the same synth calls beside it (``demo.mid``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from appliance.events import (
 from appliance.inputs.simulated import SimulatedHardware
 from appliance.music import Key
 from appliance.profile import Profile
+from appliance.session.midi_record import write_midi_record
 from appliance.session.render import check_script
 from appliance.session.replay import replay
 from appliance.session.script import Script, parse_script
@@ -111,6 +113,7 @@ DEMO_SCRIPT = """\
 @dataclass(frozen=True, slots=True)
 class DemoResult:
     wav: Path
+    midi: Path  # the MIDI record, beside the WAV
     seconds: float
     peak: float
     rms: float
@@ -145,11 +148,14 @@ def run_demo(
                 # The audio thread must stop writing before the WAV is kept or discarded.
                 if renderer is not None:
                     renderer.stop()
+            record = account.record()
             if playing_live:
-                _replay_into(wav, account, config, profile, soundfont)
+                _replay_into(wav, record, config, soundfont)
+            midi = write_midi_record(midi_path(out), record, synth.sample_rate, end_s=wav.seconds)
             path = wav.commit()
         return DemoResult(
             path,
+            midi,
             wav.seconds,
             wav.peak_level,
             wav.rms_level,
@@ -194,15 +200,23 @@ def _run_session(
     account.drain(sound_events)  # the stop's note-offs
 
 
+def midi_path(out: Path) -> Path:
+    """Where the demo's MIDI record goes: beside ``out``, as ``.mid``."""
+    midi = out.with_suffix(".mid")
+    return midi if midi != out else out.with_name(out.name + ".mid")
+
+
 def _replay_into(
-    wav: WavWriter, account: _Account, config: BoxConfig, profile: Profile, soundfont: str | None
+    wav: WavWriter, record: list[SoundEvent], config: BoxConfig, soundfont: str | None
 ) -> None:
-    """Live audio went to the speakers; render the same synth calls again for the WAV."""
+    """Live audio went to the speakers; render the same synth calls again for the WAV.
+
+    The record holds every call, the mixer's channel volumes and the master
+    gain included, so a fresh synth from the same config sounds the same.
+    """
     offline = open_synth(config, soundfont)
     try:
-        offline.set_volume(profile.volume)
-        shifted = [replace(e, t=e.t - account.start) for e in account.events]
-        replay(shifted, offline, wav, tail_s=1.0)
+        replay(record, offline, wav, tail_s=1.0)
     finally:
         offline.close()
 
@@ -264,6 +278,10 @@ class _Account:
         self.events: list[SoundEvent] = []
         self.notes_by_input: Counter[str] = Counter()
         self._instrument: dict[int | None, str] = {}
+
+    def record(self) -> list[SoundEvent]:
+        """Every synth call so far, timed from the session's start."""
+        return [replace(e, t=e.t - self.start) for e in self.events]
 
     def say(self, t: float, who: str, what: str) -> None:
         self.stream.write(f"{t - self.start:6.2f}s  {who:<10} {what}\n")

@@ -6,6 +6,10 @@ exactly the frames between events from FluidSynth). Everything in between
 is the live engine code. The result is deterministic: the same script gives
 the same WAV, sample for sample.
 
+With ``--midi`` it also writes the MIDI record of the render
+(:mod:`appliance.session.midi_record`), which FluidSynth's command line plays
+back to the same audio.
+
 Everything that can be refused is refused before the first frame: outputs
 that would overwrite the script, a device node or each other, a render too
 long for a WAV or for the free disk space. Temporary files from an earlier,
@@ -30,6 +34,7 @@ from appliance.engine import Engine
 from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
 from appliance.events import BeamReading, Pressed, Released, SetSetting, SoundEvent
 from appliance.profile import Profile
+from appliance.session.midi_record import write_midi_record
 from appliance.session.script import Script, quote_line
 from appliance.sound.fluid import FluidSynth
 from appliance.sound.wav import WavWriter
@@ -84,19 +89,23 @@ def check_outputs(
     out: str | os.PathLike[str],
     events_out: str | os.PathLike[str] | None = None,
     sources: Sequence[str | os.PathLike[str]] = (),
+    *,
+    midi_out: str | os.PathLike[str] | None = None,
 ) -> None:
     """Refuse, with one line, outputs that would destroy something.
 
     An output may not be one of the ``sources`` being read (``-o`` naming the
     script would replace it with the WAV), an existing file that is not a
     regular file (replacing ``/dev/null`` with a WAV, as root, breaks the
-    system), or the same file as the other output (the events would be lost).
+    system), or the same file as another output (one would be lost).
     Symbolic links are followed, and files compared by inode, so two
     spellings of one path are one file.
     """
     outputs = [("-o", Path(out))]
     if events_out is not None:
         outputs.append(("--events", Path(events_out)))
+    if midi_out is not None:
+        outputs.append(("--midi", Path(midi_out)))
     for option, path in outputs:
         try:
             info = os.stat(path)
@@ -111,10 +120,13 @@ def check_outputs(
         for source in sources:
             if _same_file(path, Path(source)):
                 raise OutputError(f"{option} {path} is the file being read; choose another name")
-    if len(outputs) == 2 and _same_file(outputs[0][1], outputs[1][1]):
-        raise OutputError(
-            f"--events {outputs[1][1]} is the same file as -o {outputs[0][1]}; give each its own"
-        )
+    for i, (option, path) in enumerate(outputs):
+        for earlier_option, earlier in outputs[:i]:
+            if _same_file(earlier, path):
+                raise OutputError(
+                    f"{option} {path} is the same file as {earlier_option} {earlier}; "
+                    "give each its own"
+                )
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -170,22 +182,24 @@ def render_script(
     out: str | os.PathLike[str],
     *,
     events_out: str | os.PathLike[str] | None = None,
+    midi_out: str | os.PathLike[str] | None = None,
     soundfont: str | None = None,
     origin: str = "script",
     sources: Sequence[str | os.PathLike[str]] = (),
 ) -> RenderResult:
-    """Render ``script`` to the WAV ``out`` (and its events to ``events_out``).
+    """Render ``script`` to the WAV ``out`` (its events to ``events_out``, its
+    MIDI record to ``midi_out``).
 
-    ``sources`` are the files the render reads (the script), which neither
-    output may overwrite. Nothing is rendered until every check has passed.
+    ``sources`` are the files the render reads (the script), which no output
+    may overwrite. Nothing is rendered until every check has passed.
     """
-    check_outputs(out, events_out, sources)
+    check_outputs(out, events_out, sources, midi_out=midi_out)
     check_script(script, profile, config, origin)
     synth = open_synth(config, soundfont)
     try:
         check_length(script, synth.sample_rate, origin)
         check_space(out, script, synth.sample_rate)
-        for path in (out, events_out):
+        for path in (out, events_out, midi_out):
             if path is not None:
                 remove_stale_temp_files(Path(path).parent, Path(path).name)
         log: list[SoundEvent] = []
@@ -198,6 +212,9 @@ def render_script(
                 lines = (json.dumps(e.as_json()) + "\n" for e in log)
                 with _output(events_out):
                     write_text_atomic(events_out, "".join(lines))
+            if midi_out is not None:
+                with _output(midi_out):
+                    write_midi_record(midi_out, log, synth.sample_rate, end_s=wav.seconds)
             path = wav.commit()
             return RenderResult(path, wav.seconds, wav.peak_level, wav.rms_level, tuple(log))
     finally:

@@ -4,17 +4,25 @@ On a box with a sound card, FluidSynth's audio thread plays the demo live and
 Python never sees the samples. The engine's sound events record every call it
 made, with its time, so playing them back into an offline synth gives the
 same music as a WAV.
+
+The synth's master gain is set once, from the box's config, when it is made
+(appliance/sound/synth.py); a synth opened from the same config already has
+the gain the record names, so a gain event only checks it.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Sequence
 
 from appliance.events import SoundEvent, SoundKind
 from appliance.sound.fluid import FluidSynth
-from appliance.sound.instruments import instrument_for
+from appliance.sound.instruments import DRUM_BANK, Instrument, instrument_for
 from appliance.sound.synth import Channel
 from appliance.sound.wav import WavWriter
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 4096
 
@@ -44,11 +52,34 @@ def _apply(event: SoundEvent, synth: FluidSynth) -> None:
             synth.note_on(ch, event.note or 0, event.velocity or 0)
         case SoundKind.NOTE_OFF if ch is not None:
             synth.note_off(ch, event.note or 0)
-        case SoundKind.PROGRAM if ch is not None and event.instrument:
-            synth.select_instrument(ch, instrument_for(event.instrument))
+        case SoundKind.PROGRAM if ch is not None and (
+            event.instrument or (event.bank is not None and event.value is not None)
+        ):
+            synth.select_instrument(ch, _preset(event))
         case SoundKind.CC if ch is not None:
             synth.control_change(ch, event.control or 0, event.value or 0)
         case SoundKind.PITCH_BEND if ch is not None:
             synth.pitch_bend(ch, event.value or 0)
         case SoundKind.ALL_NOTES_OFF:
             synth.all_notes_off(ch)
+        case SoundKind.ALL_SOUNDS_OFF:
+            synth.all_sounds_off(ch)
+        case SoundKind.RESET:
+            synth.reset()
+        case SoundKind.GAIN if event.gain is not None:
+            if not math.isclose(event.gain, synth.gain_ceiling):
+                log.warning(
+                    "the record's gain %g is not this synth's %g; its level will differ",
+                    event.gain,
+                    synth.gain_ceiling,
+                )
+
+
+def _preset(event: SoundEvent) -> Instrument:
+    """The preset the box selected: its bank and program when the event has them
+    (the standard sound, when the soundfont lacked the instrument), else by name."""
+    if event.bank is None or event.value is None:
+        return instrument_for(event.instrument or "")
+    if event.bank == DRUM_BANK:
+        return instrument_for(f"drums:{event.value}")
+    return instrument_for(event.value + 1)  # GM numbers count from 1

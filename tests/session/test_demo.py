@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import threading
+from pathlib import Path
 
+import mido
 import pytest
 from audio_analysis import dominant_hz, midi_hz, read_wav, rms
 
@@ -12,7 +14,8 @@ from appliance.config import BoxConfig
 from appliance.errors import ScriptError
 from appliance.events import BeamReading, Pressed, Released, SetSetting
 from appliance.profile import default_profile
-from appliance.session.demo import DEMO_SCRIPT, run_demo
+from appliance.session.demo import DEMO_SCRIPT, midi_path, run_demo
+from appliance.session.midi_record import playback_options
 from appliance.session.render import check_script
 from appliance.session.script import parse_script
 from appliance.sound.fluid import AudioSettings
@@ -58,7 +61,8 @@ def short_demo(tmp_path_factory):
 def test_the_demo_leaves_a_wav_that_sounds_and_does_not_clip(short_demo):
     result, _, audio, rate, out = short_demo
     assert result.wav == out and out.is_file()
-    assert [p.name for p in out.parent.iterdir()] == ["demo.wav"]  # no temp file left
+    # No temp file left; the MIDI record beside the WAV.
+    assert sorted(p.name for p in out.parent.iterdir()) == ["demo.mid", "demo.wav"]
     assert rate == 48000
     assert result.live is False
     # 1.5 s of script and the box's stop: real time, give or take the machine.
@@ -91,6 +95,31 @@ def test_the_account_names_inputs_notes_and_instruments(short_demo):
     assert any("therapist" in line and "set key=G" in line for line in lines)
     assert any("switch:2" in line and "stops E4" in line for line in lines)
     assert result.notes_by_input == {"switch:1": 2, "switch:2": 1}
+
+
+def test_the_demo_leaves_its_midi_record_beside_the_wav(short_demo):
+    result, _, _, _, out = short_demo
+    assert result.midi == out.with_suffix(".mid")
+    record = mido.MidiFile(result.midi)
+    messages = [m for m in record if not m.is_meta]
+    notes = [(m.channel, m.note) for m in messages if m.type == "note_on"]
+    programs = {m.channel: m.program for m in messages if m.type == "program_change"}
+    # C4 on the marimba (program 12), E4 on the vibraphone (11), G4 on the marimba.
+    assert [note for _, note in notes] == [60, 64, 67]
+    assert [programs[channel] for channel, _ in notes] == [12, 11, 12]
+    assert playback_options(result.midi)[:2] == ("-r", "48000")
+    # Timed from the session's start, as the account prints it, and as long as the WAV.
+    first = next(i for i, m in enumerate(record) if m.type == "note_on")
+    assert sum(m.time for m in list(record)[: first + 1]) == pytest.approx(0.10, abs=0.05)
+    assert record.length == pytest.approx(result.seconds, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("wav", "midi"),
+    [("demo.wav", "demo.mid"), ("session", "session.mid"), ("take.mid", "take.mid.mid")],
+)
+def test_the_midi_record_is_named_after_the_wav_and_never_is_the_wav(wav, midi):
+    assert midi_path(Path("out") / wav) == Path("out") / midi
 
 
 def test_without_a_sound_card_the_demo_says_so_and_still_writes_the_wav(tmp_path):

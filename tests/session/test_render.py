@@ -7,6 +7,7 @@ import os
 import wave
 from pathlib import Path
 
+import mido
 import numpy as np
 import pytest
 from audio_analysis import read_wav
@@ -14,8 +15,10 @@ from audio_analysis import read_wav
 from appliance.atomic import create_temp_file
 from appliance.config import BoxConfig
 from appliance.errors import OutputError, ScriptError, SoundfontError
+from appliance.events import SoundKind
 from appliance.profile import default_profile
 from appliance.session import render as render_module
+from appliance.session.midi_record import event_tick, playback_options
 from appliance.session.render import (
     RELEASE_TAIL_S,
     RING_OUT_S,
@@ -324,3 +327,66 @@ def test_a_render_sweeps_temp_files_an_interrupted_render_left(tmp_path):
     left = [name for name in _files(tmp_path) if name.endswith(".tmp")]
     assert len(left) == 1 and left[0].startswith(".other.wav.")  # not this render's to sweep
     assert {"out.wav", "out.jsonl"} <= set(_files(tmp_path))
+
+
+# -- the MIDI record (--midi) ----------------------------------------------------------
+
+
+def test_the_midi_record_holds_every_note_at_its_block(tmp_path):
+    result, _, _ = _render(tmp_path, midi_out=tmp_path / "out.mid")
+    assert _files(tmp_path) == ["out.jsonl", "out.mid", "out.wav"]
+    record = mido.MidiFile(tmp_path / "out.mid")
+    ons, now = [], 0.0
+    for message in record:  # iterating a file gives seconds between messages
+        now += message.time
+        if message.type == "note_on":
+            ons.append((round(now, 4), message.channel, message.note))
+    played = [
+        (round(event_tick(e.t, 48000) / 1000, 4), e.channel, e.note)
+        for e in result.events
+        if e.type is SoundKind.NOTE_ON
+    ]
+    assert ons == played and len(played) == 5  # a note, a chord of three, a note
+    assert record.length == pytest.approx(result.seconds, abs=0.002)
+    assert playback_options(tmp_path / "out.mid")[:2] == ("-r", "48000")
+
+
+@pytest.mark.parametrize(
+    ("outputs", "says"),
+    [
+        ({"out": "a.wav", "midi_out": "a.wav"}, r"^--midi .*a\.wav is the same file as -o"),
+        (
+            {"out": "a.wav", "events_out": "b.jsonl", "midi_out": "b.jsonl"},
+            r"^--midi .*b\.jsonl is the same file as --events",
+        ),
+        ({"out": "a.wav", "midi_out": "s.txt"}, r"^--midi .*s\.txt is the file being read"),
+        ({"out": "a.wav", "midi_out": "d"}, r"^cannot write .*d \(--midi\): it exists and is not"),
+    ],
+)
+def test_a_midi_output_that_would_destroy_something_is_refused(tmp_path, outputs, says):
+    (tmp_path / "s.txt").write_text(SCRIPT)
+    (tmp_path / "d").mkdir()
+    paths = {key: tmp_path / name for key, name in outputs.items()}
+    out = paths.pop("out")
+    with pytest.raises(OutputError, match=says):
+        check_outputs(
+            out, paths.get("events_out"), [tmp_path / "s.txt"], midi_out=paths["midi_out"]
+        )
+    assert (tmp_path / "s.txt").read_text() == SCRIPT
+
+
+def test_a_failure_while_writing_the_midi_record_leaves_no_files(tmp_path, monkeypatch):
+    def disk_full(path, events, rate, *, end_s=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render_module, "write_midi_record", disk_full)
+    with pytest.raises(OutputError, match=r"cannot write .*out\.mid: No space"):
+        _render(tmp_path, events_out=None, midi_out=tmp_path / "out.mid")
+    assert _files(tmp_path) == []
+
+
+def test_a_render_sweeps_the_midi_records_stale_temp_files(tmp_path):
+    fd, _ = create_temp_file(tmp_path / "out.mid")
+    os.close(fd)  # its writer is gone
+    _render(tmp_path, midi_out=tmp_path / "out.mid")
+    assert _files(tmp_path) == ["out.jsonl", "out.mid", "out.wav"]
