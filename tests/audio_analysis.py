@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import wave
 from pathlib import Path
 
@@ -33,3 +34,74 @@ def midi_hz(note: int) -> float:
 
 def rms(audio: np.ndarray) -> float:
     return float(np.sqrt(np.mean(audio**2))) if len(audio) else 0.0
+
+
+# ITU-R BS.1770-4 K-weighting at 48 kHz: a high shelf for the head, then a
+# high-pass (the "RLB" curve), as (numerator, denominator) coefficients.
+_K_WEIGHTING_48K = (
+    (
+        (1.53512485958697, -2.69169618940638, 1.19839281085285),
+        (1.0, -1.69065929318241, 0.73248077421585),
+    ),
+    ((1.0, -2.0, 1.0), (1.0, -1.99004745483398, 0.99007225036621)),
+)
+_GATE_BLOCK_S, _GATE_HOP_S = 0.4, 0.1
+_ABSOLUTE_GATE_LUFS, _RELATIVE_GATE_LU = -70.0, -10.0
+_LOUDNESS_OFFSET = -0.691
+
+
+def _filtered(
+    x: np.ndarray, stages: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]
+) -> np.ndarray:
+    """``x`` through the IIR ``stages``, applied in the frequency domain (zero-padded)."""
+    n = 1 << int(np.ceil(np.log2(len(x) + 48000)))
+    z = np.exp(-2j * np.pi * np.fft.rfftfreq(n))
+    response = np.ones_like(z)
+    for b, a in stages:
+        response *= np.polyval(b[::-1], z) / np.polyval(a[::-1], z)
+    return np.fft.irfft(np.fft.rfft(x, n) * response, n)[: len(x)]
+
+
+def loudness_lufs(audio: np.ndarray, rate: int) -> float:
+    """Integrated loudness (BS.1770-4, gated) of a stereo signal at 48 kHz."""
+    assert rate == 48000, "the K-weighting coefficients here are for 48 kHz"
+    weighted = np.stack(
+        [_filtered(audio[:, c], _K_WEIGHTING_48K) for c in range(audio.shape[1])], axis=1
+    )
+    block, hop = int(_GATE_BLOCK_S * rate), int(_GATE_HOP_S * rate)
+    power = np.array(
+        [
+            np.mean(weighted[i : i + block] ** 2, axis=0).sum()
+            for i in range(0, len(weighted) - block + 1, hop)
+        ]
+    )
+    loud = _LOUDNESS_OFFSET + 10 * np.log10(np.maximum(power, 1e-20))
+    above = power[loud > _ABSOLUTE_GATE_LUFS]
+    if not len(above):
+        return -math.inf
+    relative = _LOUDNESS_OFFSET + 10 * np.log10(above.mean()) + _RELATIVE_GATE_LU
+    gated = power[(loud > _ABSOLUTE_GATE_LUFS) & (loud > relative)]
+    return float(_LOUDNESS_OFFSET + 10 * np.log10(gated.mean()))
+
+
+def true_peak_dbtp(audio: np.ndarray) -> float:
+    """The highest peak of a stereo signal oversampled four times, in dB of full scale."""
+    peaks = [
+        np.max(np.abs(np.fft.irfft(np.fft.rfft(audio[:, c]), 4 * len(audio)) * 4))
+        for c in range(audio.shape[1])
+    ]
+    return float(20 * np.log10(max(peaks) + 1e-12))
+
+
+def band_levels_db(
+    audio: np.ndarray, rate: int, lo: float, hi: float, window_s: float
+) -> np.ndarray:
+    """The level in dB of the ``lo``..``hi`` Hz band of a mono mix, window by window."""
+    mono = audio.mean(axis=1)
+    spectrum = np.fft.rfft(mono)
+    freqs = np.fft.rfftfreq(len(mono), 1 / rate)
+    spectrum[(freqs < lo) | (freqs > hi)] = 0
+    band = np.fft.irfft(spectrum, len(mono))
+    n = int(window_s * rate)
+    windows = band[: len(band) // n * n].reshape(-1, n)
+    return 20 * np.log10(np.sqrt(np.mean(windows**2, axis=1)) + 1e-12)

@@ -30,8 +30,9 @@ MIDI record carries it (the ``fluidsynth`` command line reproduces it)::
   :data:`RECOVER_DB_PER_S` as notes end. A sum of peaks bounds the peak of
   the sum, so the box does not reach full scale.
 * **Panic**: every channel fades to nothing in :data:`PANIC_FADE_S` (a cut
-  would click), then the voices are cut and the synth reset (the reverb
-  emptied with it), and the channels are set up again at once.
+  would click), then the voices are cut, the synth reset (the reverb and
+  chorus emptied with it) and the channels set up again, a block apart
+  (:class:`PanicStep`): silent within 20 ms, and ready to play.
 
 It runs on the engine's owner thread; :meth:`Mixer.tick` is due at
 :attr:`Mixer.deadline`, on block boundaries, only while something moves.
@@ -85,14 +86,21 @@ SendLevel = Callable[[Channel, int], None]
 
 
 class PanicStep(Enum):
-    """What a panic asks of the caller at a tick."""
+    """What a panic asks of the caller at a tick, one block apart.
+
+    FluidSynth applies calls at its next block, and these three must not share
+    one: a reset in the block of the cut brings the cut voices back; a cut in
+    the block of the reset feeds their last block to the chorus after it was
+    emptied (heard as faint bursts for a quarter of a second); channel
+    volumes restored in the block of the cut reach the voices being cut.
+    """
 
     NONE = "none"
-    #: The fade is over: cut every voice and reset the synth.
+    #: The fade is over: cut every voice.
     CUT = "cut"
-    #: A block later, once the synth has cut them: set the channels up again.
-    #: (In the same block, the restored channel volumes would reach the voices
-    #: being cut, and they would sound again.)
+    #: Reset the synth: controllers and programs, and the reverb and chorus emptied.
+    RESET = "reset"
+    #: Set the channels up again, ready to play.
     RESTORE = "restore"
 
 
@@ -131,7 +139,7 @@ class Mixer:
         self._held: dict[Channel, dict[int, float]] = {}
         self._ringing: list[tuple[float, float]] = []  # (released at, bound)
         self._panic_from: float | None = None
-        self._cut = False  # a panic's cut is done; its restore is due
+        self._after_fade: list[PanicStep] = []  # a panic's steps still to come
         self._last = 0.0
         #: When :meth:`tick` is next due, or None while nothing moves.
         self.deadline: float | None = None
@@ -150,7 +158,7 @@ class Mixer:
 
     @property
     def panicking(self) -> bool:
-        """From a panic until the channels are set up again (about 17 ms)."""
+        """From a panic until the channels are set up again (about 19 ms)."""
         return self._panic_from is not None
 
     # -- channels -------------------------------------------------------------------
@@ -220,16 +228,16 @@ class Mixer:
         """Take the steps due by ``t``; say what a panic needs of the caller now."""
         self._advance(t)
         step = PanicStep.NONE
-        if self._cut:
-            self._cut = False
-            self._panic_from = None
-            step = PanicStep.RESTORE
+        if self._after_fade:
+            step = self._after_fade.pop(0)
+            if step is PanicStep.RESTORE:
+                self._panic_from = None
         elif self._panic_from is not None and t >= self._panic_from + PANIC_FADE_S - _SAME_TIME_S:
-            self._cut = True
             self._held.clear()
             self._ringing.clear()
             self._headroom_db = 0.0
             self._strips.clear()  # the reset takes every channel's volume with it
+            self._after_fade = [PanicStep.RESET, PanicStep.RESTORE]
             step = PanicStep.CUT
         else:
             self._push_all()

@@ -138,14 +138,12 @@ class Voicing:
         """The mixer's step, due at ``mixer.deadline``."""
         self.now = t
         step = self.mixer.tick(t)
-        if step is PanicStep.CUT:
-            # The fade is over: reset the synth, which empties the reverb, then
-            # cut what still rings. In this order: a reset after the cut, in the
-            # same block, brings the cut voices back.
-            self.synth.reset()
-            self._emit(SoundKind.RESET, None, "panic")
+        if step is PanicStep.CUT:  # the fade is over: cut what still rings
             self.synth.all_sounds_off()
             self._emit(SoundKind.ALL_SOUNDS_OFF, None, "panic")
+        elif step is PanicStep.RESET:  # which empties the reverb and chorus
+            self.synth.reset()
+            self._emit(SoundKind.RESET, None, "panic")
         elif step is PanicStep.RESTORE:
             # Every channel set up again, ready to play at once.
             self._channels = ChannelMap(self._assign)
