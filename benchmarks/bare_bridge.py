@@ -48,7 +48,6 @@ def run(presses: int = PRESSES, warmup: int = WARMUP) -> Summary:
     inbox: SimpleQueue[_Msg] = SimpleQueue()
     try:
         with rendering_synth(config, NAME) as (real, synth, _):
-            synth.set_volume(profile.volume)
 
             def owner() -> None:
                 get, note_on, note_off = inbox.get, synth.note_on, synth.note_off

@@ -34,6 +34,7 @@ from appliance.events import InputId, InputKind, input_id
 from appliance.profile import Profile, default_profile
 from appliance.sound.fluid import FluidSynth
 from appliance.sound.instruments import Instrument
+from appliance.sound.level import PROVISIONAL, Level
 from appliance.sound.paced import PacedRenderer
 from appliance.sound.synth import Channel, Synth, SynthState
 
@@ -135,6 +136,7 @@ class TimedSynth(Synth):
         self.inner = inner
         self.gain_ceiling = inner.gain_ceiling
         self.max_velocity = inner.max_velocity
+        self.sample_rate = inner.sample_rate
         #: t1 of every note-on, in order; the driver takes them one by one.
         self.note_ons: SimpleQueue[float] = SimpleQueue()
         #: One item per note-off, so the driver knows a release was played.
@@ -163,12 +165,12 @@ class TimedSynth(Synth):
     def state_reason(self) -> str:
         return self.inner.state_reason
 
-    def select_instrument(self, channel: Channel, instrument: Instrument) -> None:
-        self.inner.select_instrument(channel, instrument)
+    def select_instrument(self, channel: Channel, instrument: Instrument) -> tuple[int, int]:
+        return self.inner.select_instrument(channel, instrument)
 
-    def relevel(self, channel: Channel, instrument: Instrument) -> None:
-        # The levelled trim must reach the real synth, as on the box.
-        self.inner.relevel(channel, instrument)
+    def level_of(self, instrument: Instrument) -> Level:
+        # The real synth's levels, provisional or measured, as on the box.
+        return self.inner.level_of(instrument)
 
     def control_change(self, channel: Channel, control: int, value: int) -> None:
         self.inner.control_change(channel, control, value)
@@ -179,12 +181,11 @@ class TimedSynth(Synth):
     def all_notes_off(self, channel: Channel | None = None) -> None:
         self.inner.all_notes_off(channel)
 
-    def set_volume(self, volume: float) -> float:
-        # The real synth keeps its own ceiling; let it do the clamping.
-        return self.inner.set_volume(volume)
+    def all_sounds_off(self, channel: Channel | None = None) -> None:
+        self.inner.all_sounds_off(channel)
 
-    def _apply_gain(self, gain: float) -> None:
-        self.inner._apply_gain(gain)
+    def reset(self) -> None:
+        self.inner.reset()
 
     def close(self) -> None:
         self.inner.close()
@@ -214,8 +215,11 @@ def unstamp(synth: Synth) -> None:
 class _NullSynth(Synth):
     """A synth that does nothing, to time the wrapper alone."""
 
-    def select_instrument(self, channel: Channel, instrument: Instrument) -> None:
-        pass
+    def select_instrument(self, channel: Channel, instrument: Instrument) -> tuple[int, int]:
+        return instrument.bank, instrument.program
+
+    def level_of(self, instrument: Instrument) -> Level:
+        return PROVISIONAL
 
     def note_on(self, channel: Channel, note: int, velocity: int) -> None:
         pass
@@ -232,7 +236,10 @@ class _NullSynth(Synth):
     def all_notes_off(self, channel: Channel | None = None) -> None:
         pass
 
-    def _apply_gain(self, gain: float) -> None:
+    def all_sounds_off(self, channel: Channel | None = None) -> None:
+        pass
+
+    def reset(self) -> None:
         pass
 
 

@@ -48,6 +48,7 @@ from appliance.service.feed import Feed
 from appliance.service.methods import BoxApi
 from appliance.sound import levels
 from appliance.sound.instruments import Instrument, all_instruments, instrument_for
+from appliance.sound.level import Level
 from appliance.sound.leveller import Leveller
 from appliance.sound.levels import LevelTrims
 from benchmarks.presser import (
@@ -176,14 +177,14 @@ class _Changer:
 def _record_threads(trims: LevelTrims) -> Counter[str]:
     """Count, by thread name, every measurement ``trims`` makes from now on."""
     measured: Counter[str] = Counter()
-    cc7_for: Callable[[Instrument], int] = trims.cc7_for
+    level_for: Callable[[Instrument], Level] = trims.level_for
 
-    def counting(instrument: Instrument) -> int:
+    def counting(instrument: Instrument) -> Level:
         if trims.known(instrument) is None:
             measured[threading.current_thread().name] += 1
-        return cc7_for(instrument)
+        return level_for(instrument)
 
-    trims.cc7_for = counting  # type: ignore[method-assign]
+    trims.level_for = counting  # type: ignore[method-assign]
     return measured
 
 
@@ -199,7 +200,7 @@ def run(presses: int = PRESSES, warmup: int = WARMUP) -> ChangeResult:
             changers: list[_Changer] = []
             built: list[Box] = []  # the box, once there is one
 
-            def levelled(instrument: Instrument, cc7: int) -> None:
+            def levelled(instrument: Instrument, level: Level) -> None:
                 # As the service does: the engine sets the channel's level itself.
                 for box in built:
                     box.loop.submit(InstrumentLevelled(time.monotonic(), instrument.name))
