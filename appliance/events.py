@@ -132,7 +132,7 @@ class SoundKind(StrEnum):
     PITCH_BEND = "pitch_bend"  # ``value`` -8192..8191
     ALL_NOTES_OFF = "all_notes_off"  # ``channel`` None means every channel
     ALL_SOUNDS_OFF = "all_sounds_off"  # voices cut at once; ``channel`` None: every one
-    RESET = "reset"  # GM System On: voices, controllers, programs and effects reset
+    RESET = "reset"  # the GS Reset: voices, controllers, programs and effects reset
     GAIN = "gain"  # FluidSynth's master gain (``gain``), which MIDI cannot carry
 
 

@@ -60,6 +60,7 @@ from appliance.atomic import (
 from appliance.audio_settings import BLOCK_FRAMES
 from appliance.events import SoundEvent, SoundKind
 from appliance.session.midi_gain import GainPlan, plan_gain
+from appliance.sound.gs import GS_RESET, gs_rhythm_part
 from appliance.sound.instruments import DRUM_BANK, MELODIC_BANK, instrument_for
 from appliance.sound.synth import CHANNELS, DRUM_CHANNEL
 
@@ -96,18 +97,6 @@ GEN_ATTENUATION = 48  # initial attenuation, in centibels
 NRPN_CENTRE = 8192
 _DATA_BITS = 7  # each data-entry byte carries 7 bits
 
-# Roland GS SysEx (data bytes, without F0/F7). FluidSynth 2.3 listens on
-# device id 0 by default; 0x7F, "all devices", reaches it whatever its id.
-_ROLAND, _ALL_DEVICES, _GS_MODEL, _DT1 = 0x41, 0x7F, 0x42, 0x12
-_GS_RESET_ADDRESS, _GS_RESET_DATA = (0x40, 0x00, 0x7F), 0x00
-#: Part parameter "use for rhythm part": 0 melodic, 1 drum map 1.
-_RHYTHM_PART, _MELODIC_PART, _DRUM_PART = 0x15, 0x00, 0x01
-#: A part's parameters sit at 40 1p xx, p its number: GS numbers parts
-#: 1..16 as 1..9, 0, A..F, so channel 10 is part 0.
-_PART_ADDRESS, _PART_BLOCK = 0x40, 0x10
-_GS_DRUM_PART_NUMBER = 0
-_CHECKSUM_MODULUS = 128
-
 #: What the record's first text events say, for :func:`playback_options`.
 _OPTIONS_PREFIX = "tonic fluidsynth "
 _GAIN_PREFIX = "tonic synth.gain="
@@ -124,28 +113,6 @@ def event_tick(t: float, rate: int) -> int:
     frames = round(max(t, 0.0) * rate)
     block = -(-frames // BLOCK_FRAMES)
     return block * BLOCK_FRAMES * _MS_PER_S // rate
-
-
-def gs_sysex(address: tuple[int, int, int], value: int) -> tuple[int, ...]:
-    """A Roland GS DT1 message setting one byte, with its checksum."""
-    body = (*address, value)
-    checksum = -sum(body) % _CHECKSUM_MODULUS
-    return (_ROLAND, _ALL_DEVICES, _GS_MODEL, _DT1, *body, checksum)
-
-
-def gs_rhythm_part(channel: int, drums: bool) -> tuple[int, ...]:
-    """GS "use for rhythm part" for ``channel`` (0..15): drum kit or melodic."""
-    if channel == DRUM_CHANNEL:
-        part = _GS_DRUM_PART_NUMBER
-    elif channel < DRUM_CHANNEL:
-        part = channel + 1
-    else:
-        part = channel
-    address = (_PART_ADDRESS, _PART_BLOCK | part, _RHYTHM_PART)
-    return gs_sysex(address, _DRUM_PART if drums else _MELODIC_PART)
-
-
-GS_RESET = gs_sysex(_GS_RESET_ADDRESS, _GS_RESET_DATA)
 
 
 @dataclass(slots=True)

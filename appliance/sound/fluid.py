@@ -20,6 +20,7 @@ from appliance.audio_settings import SAMPLE_RATE, AudioSettings
 from appliance.errors import AudioUnavailable, SoundfontError
 from appliance.sound import alsa_log, fluid_log
 from appliance.sound.binding import fluidsynth
+from appliance.sound.gs import GS_RESET
 from appliance.sound.instruments import Instrument
 from appliance.sound.level import PROVISIONAL, Level
 from appliance.sound.leveller import Leveller
@@ -29,10 +30,9 @@ from appliance.sound.synth import CHANNELS, Channel, Synth, SynthState
 
 log = logging.getLogger(__name__)
 
-#: General MIDI System On, without its F0 .. F7 frame: FluidSynth resets every
-#: voice, controller and program and clears the reverb and chorus. The MIDI
-#: record carries the same message, so the command line does the same.
-GM_SYSTEM_ON = bytes((0x7E, 0x7F, 0x09, 0x01))
+#: The GS Reset (appliance/sound/gs.py), as bytes for fluid_synth_sysex: the
+#: MIDI record carries the same message, so the command line does the same.
+RESET_SYSEX = bytes(GS_RESET)
 
 _sysex = fluidsynth._fl.fluid_synth_sysex
 _sysex.argtypes = (
@@ -166,7 +166,7 @@ class FluidSynth(Synth):
         self._fs.all_sounds_off(-1 if channel is None else channel)
 
     def reset(self) -> None:
-        _sysex(self._fs.synth, GM_SYSTEM_ON, len(GM_SYSTEM_ON), None, None, None, 0)
+        _sysex(self._fs.synth, RESET_SYSEX, len(RESET_SYSEX), None, None, None, 0)
 
     def silence(self) -> None:
         """Every voice off now, release tails too (the service's last word on stop)."""

@@ -102,8 +102,8 @@ class Synth(ABC):
 
     @abstractmethod
     def reset(self) -> None:
-        """General MIDI System On: every voice, controller and program reset,
-        and the reverb and chorus emptied."""
+        """The GS Reset: every voice, controller and program reset, and the
+        reverb and chorus emptied (appliance/sound/gs.py)."""
 
     def clamp_velocity(self, velocity: int) -> int:
         return min(max(int(velocity), 1), self.max_velocity)
