@@ -12,6 +12,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # FluidSynth's library and a small General MIDI soundfont.
 APT_PACKAGES := python3-venv python3-dev gcc pkg-config libsystemd-dev \
 	libfluidsynth3 timgm6mb-soundfont
+# Only for the tests: FluidSynth's command line plays the MIDI record back
+# (the peer tests). Not on the box (services/install.sh takes APT_PACKAGES):
+# Debian's package enables a user service that would take the sound card.
+TEST_APT_PACKAGES := fluidsynth
 
 .PHONY: all setup demo test bench lint clean
 
@@ -21,7 +25,7 @@ setup: $(STAMPS)/pip
 
 # Ask dpkg first, so a machine that is already set up never touches apt.
 $(STAMPS)/apt:
-	@missing=$$(for p in $(APT_PACKAGES) fluidsynth; do \
+	@missing=$$(for p in $(APT_PACKAGES) $(TEST_APT_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
