@@ -133,9 +133,14 @@ def run_demo(
     script: Script | None = None,
 ) -> DemoResult:
     script = script or parse_script(DEMO_SCRIPT, "demo")
-    check_script(script, profile, config, "demo")
+    instruments = check_script(script, profile, config, "demo")
     synth = open_synth(config, soundfont)
     try:
+        # Levelled now, before the session's clock and the WAV start: measuring
+        # takes tens of milliseconds an instrument, which would otherwise fall
+        # on the engine's thread mid-session (the service has a worker for it).
+        for instrument in sorted(instruments, key=lambda i: i.name):
+            synth.level_of(instrument)
         playing_live = live and _open_audio(synth, config, out, stream)
         with WavWriter(out, synth.sample_rate) as wav:
             renderer = None if playing_live else PacedRenderer(synth, wav)

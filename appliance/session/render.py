@@ -32,11 +32,12 @@ from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
 from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
-from appliance.events import BeamReading, Pressed, Released, SetSetting, SoundEvent
+from appliance.events import BeamReading, InputId, Pressed, Released, SetSetting, SoundEvent
 from appliance.profile import Profile
 from appliance.session.midi_record import write_midi_record
 from appliance.session.script import Script, quote_line
 from appliance.sound.fluid import FluidSynth
+from appliance.sound.instruments import Instrument, instrument_for
 from appliance.sound.wav import WavWriter
 
 #: With no ``end`` line, keep rendering this long after the last event so notes ring.
@@ -61,18 +62,24 @@ class RenderResult:
     events: tuple[SoundEvent, ...]
 
 
-def check_script(script: Script, profile: Profile, config: BoxConfig, origin: str) -> None:
+def check_script(
+    script: Script, profile: Profile, config: BoxConfig, origin: str
+) -> frozenset[Instrument]:
     """Find bad settings and unknown inputs before any audio is written.
 
     ``set`` lines are applied in order to a copy of the profile, with the same
     validation the engine uses, so a script fails on its first bad line.
+    Returns every instrument the script's inputs will play, so a live run can
+    level them all before its clock starts.
     """
     inputs = set(config.input_ids())
+    instruments = _instruments(profile, inputs)
     for line in script.lines:
         event = line.event
         try:
             if isinstance(event, SetSetting):
                 profile = profile.with_setting(event.path, event.value)
+                instruments |= _instruments(profile, inputs)
                 target, dot, _ = event.path.partition(".")
                 if dot and target not in inputs:
                     raise ProfileError(f"this box has no input '{target}'")
@@ -83,6 +90,11 @@ def check_script(script: Script, profile: Profile, config: BoxConfig, origin: st
             raise ScriptError(
                 f"{origin} line {line.number}: {e}: {quote_line(line.text)}"
             ) from None
+    return frozenset(instruments)
+
+
+def _instruments(profile: Profile, inputs: set[InputId]) -> set[Instrument]:
+    return {instrument_for(profile.settings_for(iid).instrument) for iid in inputs}
 
 
 def check_outputs(
