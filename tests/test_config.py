@@ -77,6 +77,14 @@ def test_the_defaults_name_every_input():
     assert ids[16:] == ("beam:1",)
 
 
+def test_the_gain_ceiling_is_2_8_unless_set_and_may_be_set_up_to_4():
+    # FluidSynth's master gain: the level plan (docs/sound.md) is measured at 2.8.
+    assert BoxConfig().gain_ceiling == 2.8
+    assert parse_config("gain_ceiling = 4.0\n", "t").config.gain_ceiling == 4.0
+    assert parse_config("gain_ceiling = 4\n", "t").config.gain_ceiling == 4.0
+    assert parse_config("gain_ceiling = 0.01\n", "t").config.gain_ceiling == 0.01
+
+
 def test_a_box_without_pads_or_beams_has_only_its_switches():
     config = BoxConfig(switch_pins=(5, 6), pads=None, beams=())
     assert config.input_ids() == ("switch:1", "switch:2")
@@ -91,8 +99,8 @@ def test_a_box_without_pads_or_beams_has_only_its_switches():
         ({"switch_pins": (17, 17)}, "switch_pins: GPIO 17 is used by switch 1 and switch 2"),
         ({"switch_pins": (40,)}, "switch_pins: switch 1: must be a BCM GPIO number 0..27, got 40"),
         ({"switch_pins": tuple(range(5, 14))}, "switch_pins: at most 8 switches, got 9"),
-        ({"gain_ceiling": 1.5}, "gain_ceiling: must be more than 0 and at most 1, got 1.5"),
-        ({"gain_ceiling": 0.0}, "gain_ceiling: must be more than 0 and at most 1, got 0"),
+        ({"gain_ceiling": 4.5}, "gain_ceiling: must be more than 0 and at most 4, got 4.5"),
+        ({"gain_ceiling": 0.0}, "gain_ceiling: must be more than 0 and at most 4, got 0"),
         (
             {"beams": (BeamWiring(24, 25), BeamWiring(5, 6), BeamWiring(12, 13))},
             "beams: at most 2 beams, got 3",
@@ -245,9 +253,11 @@ def test_the_default_file_is_read_when_it_exists(monkeypatch, tmp_path):
             "got 'alas'; did you mean 'alsa'?",
         ),
         ('[audio]\ndevice = ""\n', "audio.device: must be an ALSA device name"),
-        ("gain_ceiling = 0\n", "gain_ceiling: must be more than 0 and at most 1, got 0"),
-        ("gain_ceiling = 1.01\n", "gain_ceiling: must be more than 0 and at most 1, got 1.01"),
-        ("gain_ceiling = nan\n", "gain_ceiling: must be more than 0 and at most 1, got nan"),
+        ("gain_ceiling = 0\n", "gain_ceiling: must be more than 0 and at most 4, got 0"),
+        ("gain_ceiling = 4.01\n", "gain_ceiling: must be more than 0 and at most 4, got 4.01"),
+        ("gain_ceiling = -2.8\n", "gain_ceiling: must be more than 0 and at most 4, got -2.8"),
+        ("gain_ceiling = nan\n", "gain_ceiling: must be more than 0 and at most 4, got nan"),
+        ("gain_ceiling = inf\n", "gain_ceiling: must be more than 0 and at most 4, got inf"),
         ('gain_ceiling = "loud"\n', "gain_ceiling: must be a number, got 'loud' (text)"),
         ("gain_ceiling = true\n", "gain_ceiling: must be a number, got True (true or false)"),
         ("switch_pins = 5\n", "switch_pins: must be a list of whole numbers like [17, 27], got 5"),
@@ -475,7 +485,7 @@ def test_any_toml_ish_text_gives_a_config_or_a_config_error(lines):
         assert len(message) < 4_000
     else:
         assert loaded.config == BoxConfig(**_fields(loaded.config))
-        assert 0 < loaded.config.gain_ceiling <= 1 and not math.isnan(loaded.config.gain_ceiling)
+        assert 0 < loaded.config.gain_ceiling <= 4 and not math.isnan(loaded.config.gain_ceiling)
 
 
 def _fields(config: BoxConfig) -> dict[str, object]:

@@ -16,16 +16,15 @@ TIMGM = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")
 def new_synth():
     """Make offline FluidSynths on TimGM6mb, each closed at teardown.
 
-    ``volume`` is applied through :meth:`Synth.set_volume`, as the engine does;
-    ``None`` leaves the synth at the gain it starts with.
+    A synth plays at its master gain, its ``gain_ceiling``, from the start, and
+    its channels at MIDI's default volume (CC7 100) until a test sets one, as
+    the box's mixer does (appliance/engine/mixer.py).
     """
     made: list[FluidSynth] = []
 
-    def make(volume: float | None = 1.0, **kwargs: object) -> FluidSynth:
+    def make(**kwargs: object) -> FluidSynth:
         synth = FluidSynth(TIMGM, **kwargs)
         made.append(synth)
-        if volume is not None:
-            synth.set_volume(volume)
         return synth
 
     yield make
