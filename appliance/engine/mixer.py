@@ -181,7 +181,7 @@ class Mixer:
         lower headroom gain reaches the synth in the same block as the note."""
         if channel not in self._strips:
             return
-        self._advance(t)
+        self._catch_up(t)
         self._held.setdefault(channel, {})[note] = (velocity / _FULL_VELOCITY) ** 2
         target = self._headroom_target(t)
         if target < self._headroom_db:
@@ -206,7 +206,7 @@ class Mixer:
     # -- volume and panic -------------------------------------------------------------
 
     def set_volume(self, volume: float, t: float) -> None:
-        self._advance(t)
+        self._catch_up(t)
         target = volume_db(volume)
         if target == self._target_db:
             return
@@ -219,7 +219,7 @@ class Mixer:
 
     def panic(self, t: float) -> None:
         """Start the fade to silence; :meth:`tick` says when it is over."""
-        self._advance(t)
+        self._catch_up(t)
         if self._panic_from is None:
             self._panic_from = t
         self._schedule(t)
@@ -245,6 +245,14 @@ class Mixer:
         return step
 
     # -- inside -------------------------------------------------------------------------
+
+    def _catch_up(self, t: float) -> None:
+        """Move on to ``t`` and send what moved: an event may come before an
+        overdue tick (the live loop takes events first), and a fade it
+        finished must still reach the synth."""
+        self._advance(t)
+        if self._panic_from is None:
+            self._push_all()
 
     def _advance(self, t: float) -> None:
         """Move the volume and the headroom gain on to time ``t``."""

@@ -257,11 +257,6 @@ def test_panic_does_not_stop_a_volume_glide():
     assert rig.engine.status().gain == pytest.approx(CEILING)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mixer bug: note_on's _advance() finishes an overdue fade without sending it, "
-    "and _schedule() then drops the deadline (appliance/engine/mixer.py)",
-)
 def test_an_event_handled_before_an_overdue_mixer_tick_still_leaves_the_new_volume():
     # The live loop hands the engine a queued event before an overdue tick.
     rig = Rig(0.6)
