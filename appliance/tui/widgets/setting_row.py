@@ -113,7 +113,12 @@ class SettingRow(Vertical):
                 control.value = value
         elif isinstance(control, Select):
             if value in self.spec.choices and control.value != value:
-                control.value = value
+                try:
+                    control.value = value
+                except NoMatches:
+                    # The form is still being mounted (a status arrived between
+                    # the rows and their dropdowns): show it once it is.
+                    self.call_after_refresh(self.show_value, value)
         elif isinstance(control, Button):
             control.label = value or "?"
 
