@@ -232,7 +232,7 @@ def test_a_reset_keeps_the_master_gain_and_puts_the_channel_volume_back(new_synt
     synth = new_synth()
     synth.select_instrument(CH0, OCARINA)
     synth.control_change(CH0, 7, 30)
-    synth.reset()  # GM System On: every controller back to its default (CC7 100)
+    synth.reset()  # the GS Reset: every controller back to its default (CC7 100)
     # so the box's mixer must set every channel's level again after a reset
     assert held_level(synth) == pytest.approx(fresh, rel=0.01)
 
