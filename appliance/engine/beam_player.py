@@ -1,18 +1,19 @@
 """What a beam plays in zones and expression modes.
 
 The engine owns one :class:`BeamPlayer` per beam and hands it each raw
-reading; the player filters it (:class:`~appliance.engine.beam.JumpFilter`)
-and tells the engine, through the narrow :class:`Voice` interface, which
-notes to start and stop and which controllers to move. Trigger mode is not
-here: a beam trigger is a client contact like a switch, and goes through the
-engine's access filter.
+reading; the player filters it (:class:`~appliance.engine.beam.PositionFilter`,
+the one place a ping's meaning is decided, live or rendered) and tells the
+engine, through the narrow :class:`Voice` interface, which notes to start
+and stop and which controllers to move. Trigger mode is not here: a beam
+trigger is a client contact like a switch, and goes through the engine's
+access filter.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from appliance.engine.beam import Beam, JumpFilter
+from appliance.engine.beam import Beam, PositionFilter
 from appliance.engine.glide import Glide
 from appliance.profile import BeamMode, BeamSettings, Expression
 
@@ -45,7 +46,7 @@ class Voice(Protocol):
 class BeamPlayer:
     def __init__(self, source: str) -> None:
         self.source = source
-        self.filter = JumpFilter()
+        self.filter = PositionFilter()
         self.zone: int | None = None
         self.base_note: int | None = None  # expression: the note the bend is relative to
         self.bend_range = 2  # semitones either way, as set on the channel (RPN 0)

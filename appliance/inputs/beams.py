@@ -1,7 +1,10 @@
 """Ultrasonic beams (HC-SR04): one scanner thread pings every sensor in turn.
 
-The scanner only measures. Each ping becomes one raw :class:`BeamReading`;
-smoothing, zones and hysteresis are the engine's job.
+The scanner only measures. Each ping becomes one raw :class:`BeamReading`,
+stamped when its echo ended: never smoothed, dropped or repeated here.
+Smoothing, outlier rejection, zones and hysteresis are the engine's job
+(:mod:`appliance.engine.beam`), so ``tonic render`` of the readings the live
+box measured decides exactly the notes the live box played.
 
 Why not gpiozero's ``DistanceSensor``: it runs its own queue thread per
 sensor. That thread pings as fast as it can (60 ms apart), fights its
@@ -47,11 +50,13 @@ Slots are strict: a ping never starts less than one slot after the last one,
 whichever beam it was for. So the total rate never exceeds
 ``pings_per_second``, and no sensor is pinged within 60 ms of another ping
 (the HC-SR04's measurement cycle; two sensors could hear each other's
-pings). A confirm takes the next slot ahead of the other beam's turn. It
-reaches the engine 62.5 ms after the jump instead of 125 ms, inside the
-profile's ``confirm_ms`` (100 ms). Confirms are bounded: a confirming ping
-never asks for another, so a beam takes at most two slots out of three and
-the other keeps at least a third (5.3 pings/s, one at least every 190 ms).
+pings). A confirm takes the next slot ahead of the other beam's turn, so
+the engine hears the jump's second reading 62.5 ms after it instead of 125
+ms: the hand entering or leaving the beam is taken then, and a move within
+the beam (which the engine takes at its third agreeing reading) is heard a
+turn sooner. Confirms are bounded: a confirming ping never asks for
+another, so a beam takes at most two slots out of three and the other keeps
+at least a third (5.3 pings/s, one at least every 190 ms).
 
 All of the scanner's time comes from three functions it is given: ``clock``
 (stamps and slots), ``wait`` (the waits between slots and for an echo, on a

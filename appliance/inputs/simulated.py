@@ -6,6 +6,12 @@ IRQ line on a mock pin) stands in for the pads, and simulated HC-SR04s
 (:class:`EchoingTriggerPin`) echo from whatever distance is set. Everything
 above these (gpiozero devices, the Adafruit driver, the scanner, the engine)
 runs unchanged.
+
+A simulated beam reads exactly by default. Given a
+:class:`~appliance.inputs.beam_noise.BeamNoise`, each ping reads through it
+instead, with a seeded generator per beam, so the simulated box hears what
+a real HC-SR04 says (and its filter is put to work) and a run with the same
+seed and the same pings reads the same.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable
 from gpiozero.pins.mock import MockFactory, MockPin, PinState
 
 from appliance.config import BoxConfig
+from appliance.inputs.beam_noise import BeamNoise, NoisySensor
 from appliance.inputs.beams import SPEED_OF_SOUND
 from appliance.inputs.mpr121_emulator import MPR121Emulator
 
@@ -25,6 +32,8 @@ from appliance.inputs.mpr121_emulator import MPR121Emulator
 NOTHING_ECHO_S = 0.038
 #: How many trigger times a simulated sensor remembers, for tests.
 PINGS_KEPT = 1024
+#: The noisy beams' seed unless one is given: beam N draws from seed + N - 1.
+BEAM_NOISE_SEED = 2024
 
 
 def drive_at(pin: MockPin, high: bool, t: float) -> None:
@@ -58,7 +67,8 @@ class EchoingTriggerPin(MockPin):
 
     ``sleep`` lets simulated time pass during the echo, as it would for a
     real one; without it the echo is instant. ``pings`` records when TRIG
-    went high, by ``clock``.
+    went high, by ``clock``. ``next_echo``, when set, gives each ping's own
+    echo time instead of ``echo_time`` (a noisy sensor).
     """
 
     def __init__(
@@ -75,6 +85,7 @@ class EchoingTriggerPin(MockPin):
         self.echo_time = echo_time
         self.clock = clock
         self.sleep = sleep
+        self.next_echo: Callable[[], float] | None = None
         self.pings: deque[float] = deque(maxlen=PINGS_KEPT)
 
     def _set_state(self, value: bool) -> None:
@@ -88,6 +99,8 @@ class EchoingTriggerPin(MockPin):
         echo, width = self.echo_pin, self.echo_time
         if echo is None:
             return  # no ECHO wire: the scanner hears nothing
+        if self.next_echo is not None:
+            width = self.next_echo()
         drive_at(echo, True, t)
         if self.sleep is not None:
             self.sleep(width)
@@ -95,7 +108,20 @@ class EchoingTriggerPin(MockPin):
 
 
 class SimulatedHardware:
-    def __init__(self, config: BoxConfig) -> None:
+    """The box's switches, pads and beams on mock pins and an emulated chip.
+
+    ``beam_noise`` makes every simulated beam read through that noise model
+    (beam N with its own generator, seeded ``beam_seed + N - 1``); None, the
+    default, reads exactly what :meth:`hand_at` set.
+    """
+
+    def __init__(
+        self,
+        config: BoxConfig,
+        *,
+        beam_noise: BeamNoise | None = None,
+        beam_seed: int = BEAM_NOISE_SEED,
+    ) -> None:
         self.config = config
         self.factory = MockFactory()
         self.mpr121: MPR121Emulator | None = None
@@ -114,6 +140,10 @@ class SimulatedHardware:
                 echo_time=NOTHING_ECHO_S,
             )
             for b in config.beams
+        ]
+        self._noisy = [
+            None if beam_noise is None else NoisySensor(beam_noise, beam_seed + n)
+            for n in range(len(config.beams))
         ]
 
     def _drive_irq(self, low: bool) -> None:
@@ -142,12 +172,26 @@ class SimulatedHardware:
             self.mpr121.release(pad - 1)
 
     def hand_at(self, beam: int, metres: float | None) -> None:
-        """Put a hand ``metres`` from beam ``beam``'s sensor, or take it away (None)."""
+        """Put a hand ``metres`` from beam ``beam``'s sensor, or take it away (None).
+
+        With a noise model, each later ping of that beam reads the hand
+        through it; an empty beam reads as empty, as a real one does.
+        """
         sensor = self._sensors[beam - 1]
         assert isinstance(sensor, EchoingTriggerPin)
-        sensor.echo_time = NOTHING_ECHO_S if metres is None else 2 * metres / SPEED_OF_SOUND
+        noisy = self._noisy[beam - 1]
+        sensor.echo_time = NOTHING_ECHO_S if metres is None else _echo_time(metres)
+        if noisy is None or metres is None:
+            sensor.next_echo = None
+        else:
+            sensor.next_echo = lambda: _echo_time(noisy.read(metres))
 
     def close(self) -> None:
         if self.mpr121 is not None:
             self.mpr121.close()
         self.factory.reset()
+
+
+def _echo_time(metres: float) -> float:
+    """How long an HC-SR04 holds ECHO high for a hand ``metres`` away: there and back."""
+    return 2 * metres / SPEED_OF_SOUND

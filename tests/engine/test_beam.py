@@ -1,26 +1,32 @@
-"""From raw pings to a steady position: the jump filter and the zone geometry, pure."""
+"""From raw pings to a steady position: the position filter and the zone geometry, pure.
+
+Every reading carries its own time and due deadlines are ticked first, as the
+engine does, so nothing here reads a clock.
+"""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from appliance.engine.beam import JUMP_M, Beam, JumpFilter
+from appliance.engine.beam import (
+    GATE_M,
+    JUMP_M,
+    TRACK_READINGS,
+    TRACK_WINDOW_S,
+    Beam,
+    PositionFilter,
+)
 from appliance.profile import BeamSettings
 
 CONFIRM = 0.1  # the profile default, 100 ms
 PING = 1 / 16  # one ping slot on the live box
 
 
-def settled(distance: float, t: float = 0.0) -> JumpFilter:
-    """A filter that has seen a hand at ``distance`` for a while."""
-    f = JumpFilter()
-    f.reading(t, distance, CONFIRM)
-    f.reading(t + PING, distance, CONFIRM)
-    assert f.estimate == distance
-    return f
-
-
-def feed(f: JumpFilter, start: float, readings: list[float | None], step: float = PING):
+def feed(
+    f: PositionFilter, start: float, readings: list[float | None], step: float = PING
+) -> list[float | None]:
     """Feed readings one ping apart, ticking due deadlines first as the engine does;
     return the estimate after each reading."""
     seen = []
@@ -34,169 +40,204 @@ def feed(f: JumpFilter, start: float, readings: list[float | None], step: float 
     return seen
 
 
-# -- JumpFilter: continuous movement -----------------------------------------------
+def settled(distance: float, t: float = 0.0) -> PositionFilter:
+    """A filter that has seen a still hand at ``distance`` for a whole track."""
+    f = PositionFilter()
+    feed(f, t, [distance] * TRACK_READINGS)
+    assert f.estimate == pytest.approx(distance)
+    return f
 
 
-def test_continuous_small_moves_pass_at_once():
-    f = settled(0.5)
-    t = 1.0
-    for d in (0.52, 0.56, 0.62, 0.7, 0.8, 0.9, 0.78, 0.64):  # each step <= JUMP_M
-        assert f.reading(t, d, CONFIRM) is True
-        assert f.estimate == d  # no added lag at all
-        assert f.deadline is None
-        t += PING
+def after(f: PositionFilter, pings: int, t: float = 0.0) -> float:
+    """The time ``pings`` slots after a track :func:`settled` at ``t`` began."""
+    return t + (TRACK_READINGS + pings - 1) * PING
 
 
-def test_jump_m_is_the_line_between_a_move_and_a_jump():
-    f = settled(0.5)
-    assert f.reading(1.0, 0.5 + JUMP_M - 1e-6, CONFIRM) is True  # within: taken at once
-    f = settled(0.5)
-    assert f.reading(1.0, 0.5 + JUMP_M + 0.01, CONFIRM) is False  # beyond: a candidate
-    assert f.estimate == 0.5
+# -- a still hand ----------------------------------------------------------------------
 
 
-def test_the_same_reading_again_is_no_change():
-    f = settled(0.5)
-    assert f.reading(1.0, 0.5, CONFIRM) is False
-    assert f.estimate == 0.5
+def test_a_still_hand_is_averaged_well_inside_the_jitter():
+    f = PositionFilter()
+    seen = feed(f, 0.0, [0.49, 0.51] * TRACK_READINGS)
+    # Each reading is 1 cm off; the estimate settles within 1 mm of the hand.
+    assert all(abs(e - 0.5) <= 0.001 for e in seen[TRACK_READINGS:] if e is not None)
 
 
-# -- JumpFilter: outliers ------------------------------------------------------------
+def test_an_outlier_inside_the_gate_barely_moves_the_estimate():
+    f = PositionFilter()
+    feed(f, 0.0, [0.495, 0.505] * 6)
+    seen = feed(f, 12 * PING, [0.5 + GATE_M - 0.005, 0.5, 0.5, 0.5])
+    assert all(abs(e - 0.5) <= 0.002 for e in seen)
 
 
-@pytest.mark.parametrize("outlier", [2.5, 0.02, 0.9, None])
+@pytest.mark.parametrize("outlier", [2.5, 0.02, 0.9, 0.5 + GATE_M + 0.01, None])
 def test_a_single_outlier_between_normal_pings_is_never_seen(outlier):
     f = settled(0.5)
-    seen = feed(f, 1.0, [0.5, 0.51, outlier, 0.5, 0.49, 0.5])
-    assert seen == [0.5, 0.51, 0.51, 0.5, 0.49, 0.5]
+    seen = feed(f, after(f, 1), [0.5, outlier, 0.5, 0.5])
+    assert seen == pytest.approx([0.5] * 4)
     assert f.deadline is None  # the outlier's candidate was dropped
     assert f.tick(10.0) is False
-    assert f.estimate == 0.5
 
 
-def test_outlier_reading_returns_no_change_and_sets_a_deadline():
+def test_two_outliers_in_a_row_are_never_seen():
     f = settled(0.5)
-    assert f.reading(1.0, 2.5, CONFIRM) is False
-    assert f.estimate == 0.5
-    assert f.deadline == 1.0 + CONFIRM
+    seen = feed(f, after(f, 1), [0.8, 0.82, 0.5, 0.5])
+    assert seen == pytest.approx([0.5] * 4)
 
 
-def test_repeated_isolated_outliers_never_reach_the_estimate():
+def test_three_readings_that_are_not_on_one_line_are_not_a_move():
     f = settled(0.5)
-    readings = [0.5, 2.5, 0.5, None, 0.5, 3.1, 0.5, 0.05, 0.5] * 4
-    assert set(feed(f, 1.0, readings)) == {0.5}
+    # Each within JUMP_M of the last, but the third is 15 cm off the line of the first two.
+    seen = feed(f, after(f, 1), [0.8, 0.9, 0.85, 0.5])
+    assert seen == pytest.approx([0.5] * 4)
 
 
-# -- JumpFilter: real jumps --------------------------------------------------------
-
-
-def test_a_real_jump_is_taken_at_the_confirming_ping():
+def test_a_lone_last_outlier_is_not_taken_when_the_pings_stop():
     f = settled(0.5)
-    assert f.reading(1.0, 0.9, CONFIRM) is False
-    assert f.estimate == 0.5
-    assert f.reading(1.0 + PING, 0.91, CONFIRM) is True  # agrees with the candidate
-    assert f.estimate == 0.91  # the confirming reading itself, not the first
-    assert f.deadline is None
+    t = after(f, 1)
+    assert f.reading(t, 0.9, CONFIRM) is False
+    assert f.deadline is None  # a steady stream contradicts it: silence proves nothing
+    assert f.tick(t + 10.0) is False
+    assert f.estimate == pytest.approx(0.5)
 
 
-def test_an_unconfirmed_jump_is_taken_at_exactly_confirm_s():
+# -- a moving hand ------------------------------------------------------------------------
+
+
+def test_a_steady_sweep_is_followed_without_lag():
+    f = PositionFilter()
+    sweep = [0.2 + 0.03125 * i for i in range(20)]  # 0.5 m/s
+    seen = feed(f, 0.0, sweep)
+    # A ping covers 31 mm. Within a few pings the estimate is with the hand,
+    # not a ping behind it; once the track is full it trails by half a millimetre.
+    assert seen[3:] == pytest.approx(sweep[3:], abs=0.004)
+    assert seen[TRACK_READINGS:] == pytest.approx(sweep[TRACK_READINGS:], abs=0.0006)
+
+
+def test_a_hand_that_stops_dead_is_never_carried_past_where_it_stopped():
+    f = PositionFilter()
+    approach = [0.95 - 0.05 * i for i in range(15)]  # 0.8 m/s towards the sensor
+    seen = feed(f, 0.0, [0.95, 0.95, *approach, *[0.25] * 16])
+    assert min(e for e in seen if e is not None) == pytest.approx(0.25)
+    assert seen[-1] == pytest.approx(0.25)
+
+
+def test_a_hand_that_starts_to_move_is_followed_within_a_few_pings():
+    f = settled(0.25)
+    seen = feed(f, after(f, 1), [0.29, 0.31, 0.315, 0.36])
+    assert seen[-1] > 0.34  # with the hand, not averaged back towards 0.25
+
+
+def test_a_real_jump_is_taken_at_the_third_agreeing_ping():
     f = settled(0.5)
-    f.reading(1.0, 0.9, CONFIRM)
-    due = 1.0 + CONFIRM
-    assert f.deadline == due
-    assert f.tick(due - 0.001) is False
-    assert f.estimate == 0.5
-    assert f.tick(due) is True
-    assert f.estimate == 0.9
-    assert f.deadline is None
+    t = after(f, 1)
+    seen = feed(f, t, [0.8, 0.8, 0.8])
+    assert seen[:2] == pytest.approx([0.5, 0.5])
+    assert seen[2] == pytest.approx(0.8)
 
 
-def test_the_deadline_does_not_restart_on_further_jumping_readings():
-    f = settled(0.3)
-    # A fast sweep: every ping jumps again from the last one.
-    f.reading(1.0, 0.6, CONFIRM)
-    f.reading(1.03, 0.9, CONFIRM)
-    assert f.deadline == 1.0 + CONFIRM  # still the first jump's deadline
-    f.reading(1.06, 1.2, CONFIRM)
-    assert f.deadline == 1.0 + CONFIRM
-    assert f.estimate == 0.3
-    assert f.tick(1.0 + CONFIRM) is True
-    assert f.estimate == 1.2  # lands where the hand is, within confirm_s
-    assert f.deadline is None
-
-
-def test_a_candidate_contradicted_by_the_estimate_is_dropped_with_its_deadline():
+def test_a_run_of_two_is_taken_when_the_pings_stop_for_confirm_s():
     f = settled(0.5)
-    f.reading(1.0, 0.9, CONFIRM)
-    f.reading(1.05, 0.52, CONFIRM)
-    assert f.deadline is None
-    assert f.estimate == 0.52
-    assert f.tick(1.2) is False
+    t = after(f, 1)
+    feed(f, t, [0.8, 0.8])
+    assert f.deadline == pytest.approx(t + PING + CONFIRM)  # from its last reading
+    assert f.tick(t + PING + CONFIRM - 1e-6) is False
+    assert f.tick(t + PING + CONFIRM) is True
+    assert f.estimate == pytest.approx(0.8)
 
 
-# -- JumpFilter: entering and leaving -------------------------------------------
+def test_after_a_silence_a_move_a_hand_could_make_is_taken_at_once():
+    f = settled(0.5)
+    later = after(f, 0) + TRACK_WINDOW_S + 0.5  # nothing heard for longer than the track
+    assert f.reading(later, 0.5 + JUMP_M - 0.01, CONFIRM) is True
+    assert f.estimate == pytest.approx(0.5 + JUMP_M - 0.01)
 
 
-def test_entering_from_nothing_needs_confirmation():
-    f = JumpFilter()
+def test_after_a_silence_a_bigger_jump_waits_for_confirm_s():
+    f = settled(0.5)
+    later = after(f, 0) + TRACK_WINDOW_S + 0.5
+    assert f.reading(later, 0.9, CONFIRM) is False
+    assert f.deadline == pytest.approx(later + CONFIRM)
+    assert f.tick(later + CONFIRM) is True
+    assert f.estimate == pytest.approx(0.9)
+
+
+# -- entering and leaving ---------------------------------------------------------------
+
+
+def test_entering_from_nothing_needs_a_second_agreeing_reading():
+    f = PositionFilter()
+    assert f.reading(1.0, 0.4, CONFIRM) is False
     assert f.estimate is None
-    assert f.reading(1.0, 0.5, CONFIRM) is False
-    assert f.estimate is None
-    assert f.deadline == 1.0 + CONFIRM
-    assert f.reading(1.0 + PING, 0.52, CONFIRM) is True
-    assert f.estimate == 0.52
+    assert f.reading(1.0 + PING, 0.41, CONFIRM) is True
+    assert f.estimate == pytest.approx(0.405)  # the mean of the two
+    assert f.deadline is None
 
 
 def test_entering_unconfirmed_is_taken_at_confirm_s():
-    f = JumpFilter()
-    f.reading(1.0, 0.5, CONFIRM)
-    assert f.tick(1.0 + CONFIRM) is True
-    assert f.estimate == 0.5
+    f = PositionFilter()
+    f.reading(1.0, 0.4, CONFIRM)
+    assert f.deadline == pytest.approx(1.1)
+    assert f.tick(1.1) is True
+    assert f.estimate == pytest.approx(0.4)
 
 
 def test_one_spurious_echo_from_an_empty_beam_is_ignored():
-    f = JumpFilter()
-    seen = feed(f, 1.0, [None, None, 0.7, None, None, None])
-    assert seen == [None] * 6
+    f = PositionFilter()
+    assert feed(f, 1.0, [None, 0.7, None, None]) == [None] * 4
     assert f.deadline is None
+    assert f.tick(10.0) is False
 
 
-def test_leaving_needs_confirmation():
+def test_leaving_needs_a_second_empty_reading():
     f = settled(0.5)
-    assert f.reading(1.0, None, CONFIRM) is False
-    assert f.estimate == 0.5  # one missed echo does not end the note
-    assert f.deadline == 1.0 + CONFIRM
-    assert f.reading(1.0 + PING, None, CONFIRM) is True
+    t = after(f, 1)
+    assert f.reading(t, None, CONFIRM) is False
+    assert f.estimate == pytest.approx(0.5)
+    assert f.reading(t + PING, None, CONFIRM) is True
     assert f.estimate is None
-    assert f.deadline is None
 
 
 def test_leaving_unconfirmed_is_taken_at_confirm_s():
     f = settled(0.5)
-    f.reading(1.0, None, CONFIRM)
-    assert f.tick(1.0 + CONFIRM - 0.001) is False
-    assert f.tick(1.0 + CONFIRM) is True
+    t = after(f, 1)
+    f.reading(t, None, CONFIRM)
+    assert f.deadline == pytest.approx(t + CONFIRM)
+    assert f.tick(t + CONFIRM) is True
     assert f.estimate is None
 
 
 def test_confirm_zero_takes_everything_at_once():
-    f = JumpFilter()
+    f = PositionFilter()
     assert f.reading(1.0, 0.5, 0.0) is True
-    assert f.estimate == 0.5
-    assert f.reading(1.1, 2.5, 0.0) is True
-    assert f.estimate == 2.5
-    assert f.reading(1.2, None, 0.0) is True
+    assert f.reading(1.0 + PING, 2.5, 0.0) is True
+    assert f.estimate == pytest.approx(2.5)
+    assert f.reading(1.0 + 2 * PING, None, 0.0) is True
     assert f.estimate is None
     assert f.deadline is None
 
 
-def test_clear_forgets_estimate_and_candidate():
+def test_clear_forgets_estimate_track_and_candidates():
     f = settled(0.5)
-    f.reading(1.0, 0.9, CONFIRM)
+    f.reading(after(f, 1), None, CONFIRM)
     f.clear()
-    assert (f.estimate, f.deadline) == (None, None)
+    assert (f.estimate, f.deadline, f.present) == (None, None, False)
     assert f.tick(5.0) is False
     assert f.reading(6.0, 0.5, CONFIRM) is False  # entering again needs confirming
+
+
+def test_readings_stamped_at_one_instant_are_averaged():
+    f = PositionFilter()
+    feed(f, 1.0, [0.42, 0.43, 0.44, 0.43], step=0.0)  # no time between: no speed to see
+    assert f.estimate == pytest.approx(0.43)
+
+
+@pytest.mark.parametrize(("first", "second"), itertools.product([0.3, 0.6], [0.31, 0.59]))
+def test_the_estimate_never_leaves_the_readings_range(first, second):
+    f = PositionFilter()
+    seen = feed(f, 0.0, [first, second] * 8)
+    low, high = min(first, second), max(first, second)
+    assert all(low - 1e-9 <= e <= high + 1e-9 for e in seen if e is not None)
 
 
 # -- Beam: zones --------------------------------------------------------------------
