@@ -1,8 +1,8 @@
 """The immutable events that flow into the engine, and what it sends out.
 
-Every input, whether a GPIO switch, a scripted line in ``tonic render`` or
-(later) a pad, a beam or a MIDI key, becomes one of these small frozen
-values and takes the same path into the engine. Hardware callbacks build one
+Every input, whether a GPIO switch, a pad, a beam, a key on a USB-MIDI
+keyboard or a scripted line in ``tonic render``, becomes one of these small
+frozen values and takes the same path into the engine. Hardware callbacks build one
 and hand it over; they never touch musical state themselves.
 
 Times are seconds on the engine's clock: ``time.monotonic()`` on the live
@@ -24,13 +24,35 @@ class InputKind(StrEnum):
     SWITCH = "switch"
     PAD = "pad"
     BEAM = "beam"
+    #: A USB-MIDI device, plugged in while the box runs: named, not numbered.
+    MIDI = "midi"
 
 
 _INPUT_ID = re.compile(r"^([a-z]+):([1-9][0-9]*)$")
+#: A MIDI device's short name: lower-case letters, digits and single hyphens,
+#: as ``appliance/inputs/midi_names.py`` derives it from the port.
+_MIDI_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_MIDI_NAME = 32
 
 
 def input_id(kind: InputKind, number: int) -> InputId:
     return InputId(f"{kind}:{number}")
+
+
+def midi_input_id(name: str) -> InputId:
+    """``midi:<name>`` for a device's short name, or ValueError saying why not."""
+    if len(name) > MAX_MIDI_NAME or not _MIDI_NAME.match(name):
+        raise ValueError(
+            f"'{name[:MAX_MIDI_NAME]}' is not a MIDI device name: lower-case letters, "
+            f"digits and single hyphens, at most {MAX_MIDI_NAME}, e.g. midi:keys"
+        )
+    return InputId(f"{InputKind.MIDI}:{name}")
+
+
+def is_midi(text: str) -> bool:
+    """Whether ``text`` names a MIDI device input (``midi:<name>``)."""
+    kind, colon, name = text.partition(":")
+    return kind == InputKind.MIDI and bool(colon) and bool(_MIDI_NAME.match(name))
 
 
 def parse_input_id(text: str) -> tuple[InputKind, int]:
@@ -77,6 +99,63 @@ class BeamReading(Event):
 
     source: InputId
     distance: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteOn(Event):
+    """A key struck on a keyboard-like input (a MIDI device): which, how hard, where.
+
+    Velocity 0 is not sent as a NoteOn: the port turns it into a NoteOff.
+    """
+
+    source: InputId
+    note: int  # 0..127
+    velocity: int  # 1..127
+    channel: int = 0  # the device's MIDI channel, 0..15
+
+
+@dataclass(frozen=True, slots=True)
+class NoteOff(Event):
+    source: InputId
+    note: int
+    channel: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ControlChange(Event):
+    """A controller on a MIDI device moved (sustain pedal, a knob, a pad)."""
+
+    source: InputId
+    control: int  # 0..127
+    value: int  # 0..127
+    channel: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PitchBend(Event):
+    source: InputId
+    value: int  # -8192..8191, 0 is no bend
+    channel: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DevicePlugged(Event):
+    """A MIDI device appeared: it becomes an input of the engine until unplugged.
+
+    ``role`` is set only by a script's ``plug`` line; a real device takes the
+    role its name has in the profile (a new one is a client).
+    """
+
+    source: InputId
+    port: str = ""  # the port's own name, for the status
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceUnplugged(Event):
+    """A MIDI device went away: its sounding notes are released at once."""
+
+    source: InputId
 
 
 @dataclass(frozen=True, slots=True)
