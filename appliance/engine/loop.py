@@ -117,6 +117,10 @@ class EngineLoop:
                 except Exception as e:
                     item.future.set_exception(e)
                 continue
+            # Timers due before the event run first, in time order, as they do
+            # in a render: a busy moment must not reorder what the engine does.
+            if (due := engine.next_deadline()) is not None and due <= item.t:
+                engine.tick(item.t)
             engine.handle(item)
 
 

@@ -161,7 +161,7 @@ class BeamSettings(_Timed):
         0.3, float, "closer than this is a press (trigger mode)", in_range(0.02, 4.0)
     )
     confirm_ms: int = setting(
-        100, int, "longest a sudden jump waits to be confirmed", in_range(0, 500)
+        100, int, "longest a lone reading waits when the pings stop", in_range(0, 500)
     )
     accept_ms: int = _accept_ms()
     release_ms: int = _release_ms()

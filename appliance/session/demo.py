@@ -30,6 +30,7 @@ from appliance.events import (
     SoundKind,
     parse_input_id,
 )
+from appliance.inputs.beam_noise import BeamNoise
 from appliance.inputs.simulated import SimulatedHardware
 from appliance.music import Key
 from appliance.profile import Profile
@@ -77,7 +78,7 @@ DEMO_SCRIPT = """\
 9.6   beam:1 distance 0.20
 10.1  beam:1 distance 0.32
 10.6  beam:1 distance 0.45
-11.1  beam:1 distance 0.58
+11.1  beam:1 distance 0.62
 11.6  beam:1 distance 0.72
 12.1  beam:1 distance 0.85
 12.6  beam:1 distance none
@@ -185,7 +186,9 @@ def _open_audio(synth: FluidSynth, config: BoxConfig, out: Path, stream: TextIO)
 def _run_session(
     script: Script, config: BoxConfig, profile: Profile, synth: FluidSynth, account: _Account
 ) -> None:
-    hardware = SimulatedHardware(config)
+    # The simulated beam pings with a real sensor's noise, seeded, so the demo
+    # plays what a rendered run of the same readings plays.
+    hardware = SimulatedHardware(config, beam_noise=BeamNoise())
     sound_events: queue.SimpleQueue[SoundEvent] = queue.SimpleQueue()
     box = Box(
         config,

@@ -240,7 +240,9 @@ def _actions_for(kind: InputKind) -> str:
 
 
 def _known_heads() -> str:
-    kinds = ", ".join(f"{k.value}:N" for k in InputKind)
+    kinds = ", ".join(
+        f"{k.value}:<name>" if k is InputKind.MIDI else f"{k.value}:N" for k in InputKind
+    )
     return f"{kinds}, {', '.join(COMMANDS)}"
 
 
