@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from appliance.service.signals import SIGNALS
 
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    _stop_with_parent()
     # The box does no linear algebra: one OpenBLAS thread, not one per core.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from appliance.service.run import Service, ServiceOptions
@@ -50,3 +51,24 @@ def run(args: argparse.Namespace) -> int:
         return Service(options).run()
     finally:
         logs.stop()
+
+
+#: Set by ``tonic setup --simulate`` to its own process id: the private box it
+#: starts must not outlive it, however it ends (a closed terminal, a crash).
+STOP_WITH_PARENT = "TONIC_STOP_WITH_PARENT"
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """Ask the kernel for a SIGTERM when the parent named in the environment dies."""
+    parent = os.environ.pop(STOP_WITH_PARENT, "")
+    if not parent.isdigit():
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return  # not Linux: the setup UI still stops its box the orderly way
+    if os.getppid() != int(parent):  # it died before the request took hold
+        os.kill(os.getpid(), signal.SIGTERM)

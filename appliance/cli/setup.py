@@ -22,8 +22,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from appliance.cli.run import STOP_WITH_PARENT
+
 #: How long a simulated box gets to stop after SIGTERM before it is killed.
 STOP_WAIT_S = 10.0
+#: How long a signalled UI gets to exit the orderly way.
+EXIT_GRACE_S = 5.0
 LOG_NAME = "setup.log"
 #: The service's exit status for "start me again" (service.restart; EX_TEMPFAIL).
 RESTART_STATUS = 75
@@ -57,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
         app = SetupApp(Link(sim_socket or args.socket), simulating=args.simulate, log_path=log_path)
         # A closed SSH session (SIGHUP) or a SIGTERM ends the UI the orderly way,
         # so the simulated box is stopped too.
+        endings: list[threading.Timer] = []
         for signum in (signal.SIGHUP, signal.SIGTERM):
-            signal.signal(signum, lambda *_: _close(app))
+            signal.signal(signum, lambda *_: _close(app, endings))
         try:
             app.run()
         except Exception as e:  # the last guard: one line, the traceback in the log
@@ -71,13 +76,25 @@ def run(args: argparse.Namespace) -> int:
             # The UI is gone; a second signal must not cut short stopping the box.
             for signum in (signal.SIGHUP, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_IGN)
+            for ending in endings:
+                ending.cancel()
     return app.return_code or 0
 
 
-def _close(app: Any) -> None:
-    """From a signal handler: ask the app to exit, if it still runs."""
+def _close(app: Any, endings: list[threading.Timer]) -> None:
+    """From a signal handler: ask the app to exit, if it still runs.
+
+    A terminal that has gone away can leave the UI unable to finish (it
+    cannot draw its last screen): after :data:`EXIT_GRACE_S` the process ends
+    anyway, and the kernel stops its simulated box (``tonic run`` asked for
+    that: appliance/cli/run.py).
+    """
     if app.is_running:
         app.call_later(app.exit)
+    ending = threading.Timer(EXIT_GRACE_S, os._exit, args=(1,))
+    ending.daemon = True
+    ending.start()
+    endings.append(ending)
 
 
 def log_file() -> Path:
@@ -122,6 +139,7 @@ def simulated_box() -> Iterator[str]:
         with open(folder / "service.log", "ab") as output:
             return subprocess.Popen(
                 command,
+                env={**os.environ, STOP_WITH_PARENT: str(os.getpid())},
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 from service.harness import HANG_S, Stream
@@ -129,3 +130,52 @@ def test_service_restart_exits_for_systemd_to_start_it_again(run):
     with ControlClient(run.sock) as c:
         assert c.call("service.restart") == {"restarting": True}
     assert proc.wait(HANG_S) == 75  # RestartForceExitStatus=75 in services/tonic.service
+
+
+def test_a_box_started_by_the_setup_ui_stops_when_the_ui_dies(tmp_path):
+    # tonic setup --simulate names itself in TONIC_STOP_WITH_PARENT; here a
+    # stand-in parent starts the box, says its pid once it is ready, and is
+    # then killed outright, as a crash or a lost terminal would end it.
+    sock = tmp_path / "c.sock"
+    parent_code = f"""
+import os, subprocess, sys
+from appliance.control.client import ControlClient
+env = dict(os.environ, TONIC_STOP_WITH_PARENT=str(os.getpid()))
+box = subprocess.Popen(
+    [sys.executable, "-m", "appliance", "run", "--simulate",
+     "--data-dir", {str(tmp_path / "data")!r}, "--socket", {str(sock)!r}],
+    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+while True:
+    try:
+        with ControlClient({str(sock)!r}) as c:
+            c.call("status")
+        break
+    except OSError:
+        if box.poll() is not None:
+            sys.exit("the box did not start")
+print(box.pid, flush=True)
+box.wait()
+"""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True
+    )
+    box_pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    # The kernel sends the box SIGTERM, and it stops as on any SIGTERM.
+    stopped = threading.Event()
+    for _ in range(int(HANG_S / 0.05)):
+        if not _running(box_pid):
+            break
+        stopped.wait(0.05)
+    assert not _running(box_pid), "the box outlived the setup UI that started it"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (an exited child nobody reaped is a zombie: not running)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
