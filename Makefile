@@ -15,7 +15,7 @@ APT_PACKAGES := python3-venv python3-dev gcc pkg-config libsystemd-dev \
 # Only for the tests: FluidSynth's command line plays the MIDI record back
 # (the peer tests). Not on the box (services/install.sh takes APT_PACKAGES):
 # Debian's package enables a user service that would take the sound card.
-TEST_APT_PACKAGES := fluidsynth
+TEST_APT_PACKAGES := fluidsynth jackd2
 
 .PHONY: all setup demo test bench lint clean
 

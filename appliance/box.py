@@ -28,8 +28,9 @@ from appliance.config import PAD_COUNT, BoxConfig, PadWiring
 from appliance.engine import Engine, EngineLoop, EngineStatus
 from appliance.engine.engine import Listener
 from appliance.errors import TonicError
-from appliance.events import InputId, InputKind, InputOffline, InputOnline, input_id
+from appliance.events import Event, InputId, InputKind, InputOffline, InputOnline, input_id
 from appliance.inputs.beams import BeamPins, BeamScanner
+from appliance.inputs.midi import MidiPorts
 from appliance.inputs.pads import PadBoard, PadLevel
 from appliance.inputs.reopen import DEFAULT_RETRY_DELAYS, Reopener
 from appliance.inputs.switch import Switch
@@ -92,8 +93,8 @@ class Box:
     """A running box: the engine's owner thread and the inputs feeding it.
 
     ``start()`` brings the parts up in order (engine thread, switches, pads,
-    beams) and, if one of them fails, undoes what it began in reverse before
-    raising, so nothing is left holding a pin or a thread. ``stop()`` silences
+    beams, MIDI ports) and, if one of them fails, undoes what it began in
+    reverse before raising, so nothing is left holding a pin or a thread. ``stop()`` silences
     every note first, then stops the parts in reverse, each in ``finally``;
     it is idempotent. Every thread of the box is a daemon and every join has
     a timeout, so nothing here keeps the process from exiting.
@@ -101,6 +102,11 @@ class Box:
     Inputs that cannot be opened never stay silent for the session: a switch
     or the beams whose pins are busy are retried by :class:`Reopener`, and the
     pads' board retries its chip and its I2C bus itself.
+
+    USB-MIDI devices come and go while the box plays: ``midi`` (a
+    :class:`~appliance.inputs.midi.MidiPorts`, built by ``midi_ports`` around
+    the engine's ``submit``; None for no MIDI at all) opens each one as it is
+    plugged in, and says why MIDI is unavailable where there is none.
     """
 
     def __init__(
@@ -115,6 +121,7 @@ class Box:
         listeners: Iterable[Listener] = (),
         realtime: bool = False,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        midi_ports: Callable[[Callable[[Event], None]], MidiPorts] | None = MidiPorts,
     ) -> None:
         self.config = config
         self.synth = synth
@@ -132,6 +139,11 @@ class Box:
         self.switches: list[Switch] = []
         self.pads: PadBoard | None = None
         self.beams: BeamScanner | None = None
+        self.midi: MidiPorts | None = None
+        if midi_ports is not None:
+            self.midi = midi_ports(self.loop.submit)
+            # Controllers go on at the pace the engine takes them (midi_gate.py).
+            self.engine.event_listeners.append(self.midi.taken)
         #: Inputs that could not be opened, with the reason (until they open).
         self.offline: dict[InputId, str] = {}
         # switches, beams and offline change on the reopener's thread too.
@@ -156,6 +168,10 @@ class Box:
             if self.config.beams:
                 self._parts.callback(self._close_beams)
                 self._start_beams()
+            if self.midi is not None:
+                # No MIDI system is not an error: it says why, and keeps looking.
+                self._parts.callback(self.midi.close)
+                self.midi.start()
         except BaseException:
             log.error("the box could not start; stopping what had started")
             self._stop_parts()
@@ -306,6 +322,12 @@ class Box:
         )
         return dataclasses.replace(status, inputs=inputs)
 
+    def midi_status(self) -> dict[str, object]:
+        """MIDI for the control API's status: available or why not, and the devices."""
+        if self.midi is None:
+            return {"available": False, "reason": "no MIDI: turned off", "devices": []}
+        return self.midi.status()
+
     def stop(self) -> None:
         """Silence every note, then stop the parts in reverse. Idempotent; never skips
         the silence, even when a part fails to stop."""
@@ -335,7 +357,7 @@ class Box:
         try:
             self.reopener.close()  # first: nothing may open while the rest closes
         finally:
-            self._parts.close()  # beams, pads, switches, then the engine's thread
+            self._parts.close()  # MIDI, beams, pads, switches, then the engine's thread
 
     def _stop_loop(self) -> None:
         self.loop.stop(STOP_TIMEOUT_S, release=False)

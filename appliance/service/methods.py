@@ -123,6 +123,8 @@ class BoxApi:
                 audio.period_size * audio.periods / self.box.config.sample_rate * 1000, 2
             ),
         }
+        # Which USB-MIDI devices are plugged in, or why there is no MIDI.
+        out["midi"] = self.box.midi_status()
         out["data_dir"] = str(self.library.data_dir)
         return out
 
