@@ -53,6 +53,9 @@ class ChannelMap:
         self._on_assign(channel, instrument)
         return channel
 
+    def has_voice(self, voice: str) -> bool:
+        return voice in self._by_voice
+
     def assigned(self) -> dict[Channel, Instrument]:
         return dict(self._instrument)
 

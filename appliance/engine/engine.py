@@ -24,21 +24,29 @@ from typing import Any
 
 from appliance.engine.access import AccessFilter, Edge
 from appliance.engine.beam_player import BeamPlayer
+from appliance.engine.devices import DeviceRouter, device_of, key_source
 from appliance.engine.status import EngineStatus, InputStatus
 from appliance.engine.voicing import Voicing
 from appliance.errors import TonicError
 from appliance.events import (
     BeamReading,
+    ControlChange,
+    DevicePlugged,
+    DeviceUnplugged,
     Event,
     InputId,
     InputOffline,
     InputOnline,
     InstrumentLevelled,
+    NoteOff,
+    NoteOn,
     Panic,
+    PitchBend,
     Pressed,
     Released,
     SetSetting,
     SoundEvent,
+    is_midi,
 )
 from appliance.profile import BeamMode, BeamSettings, PlayMode, Profile
 from appliance.sound.synth import Synth
@@ -81,7 +89,14 @@ class Engine:
         self._handled = 0
         self._errors = 0
         self._last_error = ""
+        self.devices = DeviceRouter(self)
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
+            NoteOn: self.devices.note_on,
+            NoteOff: self.devices.note_off,
+            ControlChange: self.devices.control,
+            PitchBend: self.devices.bend,
+            DevicePlugged: self.devices.plugged,
+            DeviceUnplugged: self.devices.unplugged,
             Pressed: self._on_pressed,
             Released: self._on_released,
             BeamReading: self._on_beam,
@@ -179,7 +194,19 @@ class Engine:
                     zone=beam.zone if beam else None,
                 )
             )
+        for did in self.devices.devices:
+            held = [h for h in self.voicing.holders() if device_of(h) == did]
+            inputs.append(
+                InputStatus(
+                    id=did,
+                    mode=str(self.profile.settings_for(InputId(did)).role),
+                    instrument=v.instrument_of(did).title,
+                    active=bool(held),
+                    sounding=tuple(n for h in held for n in v.sounding_names(h)),
+                )
+            )
         return EngineStatus(
+            harmony=v.harmony.describe(v.key),
             profile=self.profile.name,
             key=self.profile.key,  # as the therapist typed it (F# stays F#)
             scale=v.key.scale.name,
@@ -212,6 +239,36 @@ class Engine:
         self._set_deadline(f"{source}/access", f.deadline)
         if edge is not None:
             self._edge(source, edge, settings, t)
+
+    def key_contact(self, device: str, note: int, active: bool, t: float) -> None:
+        """A client's key through its device's access settings, like a switch."""
+        source = key_source(device, note)
+        settings = self.profile.settings_for(InputId(device))
+        f = self._filters.get(source)
+        if f is None:
+            f = self._filters[source] = AccessFilter()
+        edge = f.raw(active, t, settings.access)
+        self._set_deadline(f"{source}/access", f.deadline)
+        if edge is not None:
+            self._key_edge(device, note, edge)
+
+    def _key_edge(self, device: str, note: int, edge: Edge) -> None:
+        if edge is Edge.PRESS:
+            self.voicing.stop(key_source(device, note))
+            self.devices.client_press(device, note)
+        else:
+            self.voicing.stop(key_source(device, note))
+
+    def forget_keys(self, device: str) -> None:
+        """A device went away: its keys' filters and timers go with it."""
+        prefix = key_source(device, 0).rstrip("0")
+        for source in [s for s in self._filters if s.startswith(prefix)]:
+            del self._filters[source]
+        for key in [k for k in self._deadlines if k.startswith(prefix)]:
+            del self._deadlines[key]
+
+    def handle_panic(self, event: Panic) -> None:
+        self._on_panic(event)
 
     def _edge(self, source: str, edge: Edge, settings: Any, t: float) -> None:
         mode = settings.mode if isinstance(settings.mode, PlayMode) else PlayMode.NOTE
@@ -280,6 +337,15 @@ class Engine:
         if f"{source}/{what}" == _MIX_TIMER:
             self.voicing.tick(t)
             return
+        device = device_of(source)
+        if device is not None:  # a client's key: only its access filter has timers
+            f = self._filters.get(source)
+            if f is not None and what == "access":
+                edge = f.tick(t, self.profile.settings_for(InputId(device)).access)
+                self._set_deadline(f"{source}/access", f.deadline)
+                if edge is not None:
+                    self._key_edge(device, int(source.rpartition("#")[2]), edge)
+            return
         settings = self.profile.settings_for(InputId(source))
         if what == "check":
             self.voicing.stop(source)
@@ -331,7 +397,7 @@ class Engine:
         changes = list(changes)
         for path, _ in changes:
             target, dot, _field = path.partition(".")
-            if dot:
+            if dot and not is_midi(target):  # a device's settings wait for it to plug in
                 self._require_input(target)
         old = self.profile
         if checked is not None and checked[0] is old:
@@ -341,9 +407,12 @@ class Engine:
         self._adopt(new, t)
         for path, _ in changes:
             target, _, field = path.partition(".")
-            if field == "mode":  # the old mode's notes would otherwise never be released
+            if field == "mode" and not is_midi(target):  # else the old mode's notes ring on
                 self._stop(target)
                 self._forget(target)
+            elif field == "role" and target in self.devices.devices:
+                self.forget_keys(target)
+                self.voicing.release_device(target)
         return self.profile
 
     def load_profile(self, profile: Profile, t: float) -> None:
@@ -406,7 +475,7 @@ class Engine:
     # -- errors ------------------------------------------------------------------------
 
     def _require_input(self, iid: str) -> None:
-        if iid not in self.inputs:
+        if iid not in self.inputs and iid not in self.devices.devices:
             have = ", ".join(self.inputs)
             raise UnknownInputError(f"no input '{iid}' on this box (have: {have})")
 

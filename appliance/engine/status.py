@@ -34,3 +34,6 @@ class EngineStatus:
     events_handled: int
     errors: int
     last_error: str
+    #: What client notes lock to now: the key ("C major pentatonic") or the
+    #: therapist's chord ("A minor").
+    harmony: str = ""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from appliance.engine.channels import ChannelMap
+from appliance.engine.harmony import Harmony
 from appliance.engine.mixer import Mixer, PanicStep
 from appliance.engine.voices import Held, Voices
 from appliance.events import InputId, SoundEvent, SoundKind
@@ -43,6 +44,7 @@ class Voicing:
         self.listeners: list[Listener] = list(listeners)
         self.profile = profile
         self.key = Key.parse(profile.key, profile.scale)
+        self.harmony = Harmony(profile.harmony)
         self.now = 0.0  # the time of what the engine is doing now
         self._voices = Voices()
         self._channels = ChannelMap(self._assign)
@@ -66,6 +68,7 @@ class Voicing:
     def apply(self, profile: Profile) -> None:
         key = Key.parse(profile.key, profile.scale)
         self.profile, self.key = profile, key
+        self.harmony.source = profile.harmony
         self.mixer.set_volume(profile.volume, self.now)
         self._prepare_channels()
 
@@ -97,8 +100,18 @@ class Voicing:
             notes = chord_on(self.key, degree, settings.octave, ChordShape.TRIAD)
         else:
             notes = (self.key.degree_to_note(degree, settings.octave),)
+        locked = self.harmony.lock(tuple(notes), chord_shape=mode is PlayMode.CHORD)
         channel = self._channels.channel_for(self.instrument_of(source))
-        self._sound(source, channel, tuple(int(n) for n in notes), settings.velocity, mode)
+        self._sound(source, channel, tuple(int(n) for n in locked), settings.velocity, mode)
+
+    def play_key(self, source: str, device: str, note: int, velocity: int) -> None:
+        """A key struck on a MIDI device, as ``note`` (already locked, if a client's).
+
+        ``source`` holds the note (one per key, so each key's note-off stops its
+        own note); the device's channel is its own, for its sustain and bend.
+        """
+        channel = self._channel(device, exclusive=True)
+        self._sound(source, channel, (note,), velocity, PlayMode.NOTE)
 
     def _sound(
         self, source: str, channel: Channel, notes: tuple[int, ...], velocity: int, mode: PlayMode
@@ -122,6 +135,16 @@ class Voicing:
     def stop(self, source: str) -> None:
         for ch, note in self._voices.stop(source):
             self._note_off(ch, note, source)
+
+    def release_device(self, device: str) -> None:
+        """A device went away: every note its keys hold stops, and its channel's
+        pedal and bend are let go, so nothing it started keeps sounding."""
+        prefix = f"{device}#"
+        for holder in self._voices.sources():
+            if holder.startswith(prefix):
+                self.stop(holder)
+        if self._channels.has_voice(device):
+            self.control(device, _RESET_ALL_CONTROLLERS, 0)
 
     def release_all(self, cause: str) -> None:
         for holder in self._voices.sources():
@@ -149,6 +172,10 @@ class Voicing:
             self._channels = ChannelMap(self._assign)
             self._prepare_channels()
 
+    def holders(self) -> tuple[str, ...]:
+        """Every holder with notes sounding (inputs, and MIDI keys as ``midi:keys#60``)."""
+        return self._voices.sources()
+
     def held_mode(self, source: str) -> PlayMode | None:
         held = self._voices.held_by(source)
         return held.mode if held is not None else None
@@ -171,7 +198,8 @@ class Voicing:
 
     def note_at(self, source: str, degree_offset: int) -> int:
         settings = self.profile.settings_for(InputId(source))
-        return int(self.key.degree_to_note(settings.degree + degree_offset, settings.octave))
+        note = self.key.degree_to_note(settings.degree + degree_offset, settings.octave)
+        return int(self.harmony.lock((note,))[0])
 
     def silence(self, source: str) -> None:
         self.stop(source)

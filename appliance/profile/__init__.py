@@ -5,12 +5,15 @@ from appliance.profile.inputs import (
     BeamMode,
     BeamSettings,
     Expression,
+    MidiRole,
+    MidiSettings,
     PadSettings,
     PlayMode,
     SwitchSettings,
+    VelocityCurve,
 )
 from appliance.profile.library import LoadedProfile, ProfileEntry, ProfileLibrary
-from appliance.profile.model import Profile
+from appliance.profile.model import HarmonySource, Profile
 from appliance.profile.store import default_profile, dump_profile, load_profile, save_profile
 
 __all__ = [
@@ -18,13 +21,17 @@ __all__ = [
     "BeamMode",
     "BeamSettings",
     "Expression",
+    "HarmonySource",
     "LoadedProfile",
+    "MidiRole",
+    "MidiSettings",
     "PadSettings",
     "PlayMode",
     "Profile",
     "ProfileEntry",
     "ProfileLibrary",
     "SwitchSettings",
+    "VelocityCurve",
     "default_profile",
     "dump_profile",
     "load_profile",

@@ -21,8 +21,8 @@ from typing import Any
 
 from appliance.textfile import excerpt
 
-MAX_TEXT_CHARS = 100
-"""The longest text setting (a profile's or an instrument's name): longer is surely a mistake."""
+MAX_TEXT_CHARS = 200
+"""The longest text setting (a name, a controller's line of actions): longer is a mistake."""
 
 MAX_MESSAGE_CHARS = 300
 """A check's message longer than this (it quoted a whole value) is cut."""

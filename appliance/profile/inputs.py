@@ -12,7 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from appliance.events import InputId, InputKind, parse_input_id
+from appliance.events import InputId, InputKind, is_midi, parse_input_id
 from appliance.profile.fields import in_range, setting
 from appliance.sound.instruments import instrument_for
 
@@ -37,6 +37,22 @@ class Expression(StrEnum):
     VOLUME = "volume"  # MIDI expression (CC11): nearer is louder
     PITCH = "pitch"  # pitch bend, snapped to the scale's notes
     CUTOFF = "cutoff"  # filter cutoff (CC74): nearer is brighter
+
+
+class MidiRole(StrEnum):
+    """What a USB-MIDI device is for in this client's sessions."""
+
+    CLIENT = "client"  # notes lock to the harmony, with access settings and a velocity curve
+    THERAPIST = "therapist"  # notes play through unchanged; sustain and bend work
+    CONTROLLER = "controller"  # notes and controllers drive the box (panic, volume, key)
+
+
+class VelocityCurve(StrEnum):
+    """How hard a client's keys sound."""
+
+    FIXED = "fixed"  # always the device's velocity setting: any touch is heard the same
+    GENTLE = "gentle"  # softened toward the velocity setting: light and heavy touches even out
+    FULL = "full"  # as struck
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,15 +185,59 @@ class BeamSettings(_Timed):
     max_note_s: float = _max_note_s()
 
 
+#: A generic pad controller's first eight pads (notes 36-43, as most send them
+#: on their first bank) and its first fader: what a controller does by default.
+DEFAULT_ACTIONS = (
+    "note36=panic note37=volume_down note38=volume_up note39=key_down "
+    "note40=key_up note41=next_scale cc7=volume"
+)
+
+
+def _actions(text: str) -> str:
+    from appliance.profile.actions import parse_actions  # the one place actions are read
+
+    parse_actions(text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class MidiSettings(_Timed):
+    """A USB-MIDI device, remembered by its short name (``midi:keys``)."""
+
+    role: MidiRole = setting(MidiRole.CLIENT, MidiRole, "client, therapist or controller")
+    instrument: str = setting(
+        "acoustic_grand_piano", str, "General MIDI name or number", _instrument
+    )
+    velocity_curve: VelocityCurve = setting(
+        VelocityCurve.GENTLE, VelocityCurve, "a client's touch: fixed, gentle or full"
+    )
+    velocity: int = _velocity()
+    actions: str = setting(
+        DEFAULT_ACTIONS, str, "a controller's keys and knobs: note36=panic cc7=volume ...", _actions
+    )
+    accept_ms: int = _accept_ms()
+    release_ms: int = _release_ms()
+    lockout_ms: int = _lockout_ms()
+    max_note_s: float = _max_note_s()
+
+
 #: The settings type for each kind of input.
 SETTINGS_FOR_KIND: Mapping[InputKind, type] = MappingProxyType(
-    {InputKind.SWITCH: SwitchSettings, InputKind.PAD: PadSettings, InputKind.BEAM: BeamSettings}
+    {
+        InputKind.SWITCH: SwitchSettings,
+        InputKind.PAD: PadSettings,
+        InputKind.BEAM: BeamSettings,
+        InputKind.MIDI: MidiSettings,
+    }
 )
 
 
 def default_settings(iid: InputId) -> Any:
     """Settings for an input the profile does not mention: its number as its degree,
-    so unconfigured switches and pads still play distinct, rising notes."""
+    so unconfigured switches and pads still play distinct, rising notes; a MIDI
+    device never seen before is a client."""
+    if is_midi(iid):
+        return MidiSettings()
     kind, number = parse_input_id(iid)
     settings_type = SETTINGS_FOR_KIND[kind]
     return settings_type() if kind is InputKind.BEAM else settings_type(degree=number)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 from appliance.errors import MusicError, ProfileError
-from appliance.events import InputId, parse_input_id
+from appliance.events import InputId, midi_input_id, parse_input_id
 from appliance.music import Key, parse_pitch_class, scale_named
 from appliance.profile.fields import from_text, in_range, setting, specs
 from appliance.profile.inputs import (
     BeamSettings,
+    MidiSettings,
     PadSettings,
     PlayMode,
     default_settings,
@@ -31,6 +33,13 @@ MAX_INPUT_NUMBER = 64
 """More inputs of one kind than any box has (26 GPIO pins; four 12-pad boards)."""
 
 INPUT_NUMBERS = f"inputs are numbered from 1 to {MAX_INPUT_NUMBER}, as labelled on the box"
+
+
+class HarmonySource(StrEnum):
+    """What client notes lock to (appliance/engine/harmony.py)."""
+
+    SCALE = "scale"  # the profile's key and scale
+    THERAPIST = "therapist"  # the chord the therapist's MIDI keyboard holds
 
 
 def _key(name: str) -> str:
@@ -51,6 +60,9 @@ class Profile:
     key: str = setting("C", str, "key note: C, F#, Bb, ...", _key)
     scale: str = setting("major_pentatonic", str, "a name from `tonic scales`", _scale)
     volume: float = setting(0.6, float, "0..1 of the box's safe maximum", in_range(0.0, 1.0))
+    harmony: HarmonySource = setting(
+        HarmonySource.SCALE, HarmonySource, "what client notes lock to: scale or therapist"
+    )
     inputs: Mapping[InputId, Any] = field(default_factory=lambda: MappingProxyType({}))
     version: int = PROFILE_VERSION
 
@@ -87,6 +99,13 @@ class Profile:
             return _replace(self, path, text, path)
         if len(target) > EXCERPT_CHARS:  # no input's name is this long; do not quote it all
             raise ProfileError(f"{excerpt(target)} is not an input name like switch:1")
+        if target.startswith("midi:"):
+            try:
+                iid = midi_input_id(target.removeprefix("midi:"))
+            except ValueError as e:
+                raise ProfileError(f"{_shown(path)}: {e}") from None
+            changed = _replace(self.settings_for(iid), fieldname, text, path)
+            return dataclasses.replace(self, inputs=MappingProxyType({**self.inputs, iid: changed}))
         try:
             _, number = parse_input_id(target)
         except ValueError as e:
@@ -133,8 +152,8 @@ def unplayable(
             problems.append(
                 f"{iid}: near ({settings.near} m) must be less than far ({settings.far} m)"
             )
-        if not check_range:
-            continue
+        if not check_range or isinstance(settings, MidiSettings):
+            continue  # a MIDI device plays the keys struck, not a degree
         try:
             key.degree_to_note(settings.degree, settings.octave)
             key.degree_to_note(_highest_degree(settings), settings.octave)

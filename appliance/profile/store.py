@@ -21,7 +21,7 @@ from typing import Any
 
 from appliance.atomic import write_text_atomic
 from appliance.errors import ProfileError
-from appliance.events import InputId, InputKind, input_id
+from appliance.events import InputId, InputKind, input_id, is_midi, midi_input_id
 from appliance.profile.fields import from_toml, specs
 from appliance.profile.inputs import SETTINGS_FOR_KIND, default_settings
 from appliance.profile.migrate import upgrade
@@ -152,7 +152,7 @@ def _inputs(
         if not isinstance(entries, dict):
             errors.append(f"{where}: must be a table of settings")
             continue
-        iid = input_id(kind, int(number))
+        iid = midi_input_id(number) if kind is InputKind.MIDI else input_id(kind, int(number))
         values: dict[str, Any] = {}
         ok = True
         for name, value in entries.items():
@@ -169,6 +169,12 @@ def _inputs(
 
 
 def _input_number_problem(kind: InputKind, number: str) -> str | None:
+    if kind is InputKind.MIDI:  # a device is named, not numbered
+        try:
+            midi_input_id(number)
+        except ValueError as e:
+            return str(e)
+        return None
     # Plain ASCII digits only ("²".isdigit() is true, and int() reads other
     # scripts' digits), and no leading zeros: [switch.01] would silently
     # replace [switch.1].
@@ -218,12 +224,12 @@ def dump_profile(profile: Profile) -> str:
     lines = [f"version = {profile.version}"]
     for name in specs(Profile):
         lines.append(f"{name} = {_toml_value(getattr(profile, name))}")
-    by_kind: dict[str, list[tuple[int, Any]]] = {}
+    by_kind: dict[str, list[tuple[int | str, Any]]] = {}
     for iid, settings in profile.inputs.items():
         kind, _, number = iid.partition(":")
-        by_kind.setdefault(kind, []).append((int(number), settings))
+        by_kind.setdefault(kind, []).append((number if is_midi(iid) else int(number), settings))
     for kind, entries in by_kind.items():
-        for n, settings in sorted(entries, key=lambda e: e[0]):
+        for n, settings in sorted(entries, key=lambda e: (str(type(e[0])), e[0])):
             lines += ["", f"[{kind}.{n}]"]
             for name in specs(type(settings)):
                 lines.append(f"{name} = {_toml_value(getattr(settings, name))}")

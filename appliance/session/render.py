@@ -32,7 +32,21 @@ from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
 from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
-from appliance.events import BeamReading, InputId, Pressed, Released, SetSetting, SoundEvent
+from appliance.events import (
+    BeamReading,
+    ControlChange,
+    DevicePlugged,
+    DeviceUnplugged,
+    InputId,
+    NoteOff,
+    NoteOn,
+    PitchBend,
+    Pressed,
+    Released,
+    SetSetting,
+    SoundEvent,
+    is_midi,
+)
 from appliance.profile import Profile
 from appliance.session.midi_record import write_midi_record
 from appliance.session.script import Script, quote_line
@@ -51,6 +65,10 @@ _CHUNK = 4096
 WAV_HEADER_BYTES = 44
 WAV_MAX_BYTES = 2**32 - 1
 _BYTES_PER_FRAME = 4  # 16-bit stereo
+
+
+#: What a MIDI device sends, once plugged in.
+DEVICE_EVENTS = (NoteOn, NoteOff, ControlChange, PitchBend)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +91,30 @@ def check_script(
     level them all before its clock starts.
     """
     inputs = set(config.input_ids())
+    plugged: set[InputId] = set()
     instruments = _instruments(profile, inputs)
     for line in script.lines:
         event = line.event
         try:
             if isinstance(event, SetSetting):
                 profile = profile.with_setting(event.path, event.value)
-                instruments |= _instruments(profile, inputs)
+                instruments |= _instruments(profile, inputs | plugged)
                 target, dot, _ = event.path.partition(".")
-                if dot and target not in inputs:
+                if dot and target not in inputs and not is_midi(target):
                     raise ProfileError(f"this box has no input '{target}'")
             elif isinstance(event, Pressed | Released | BeamReading) and event.source not in inputs:
                 have = ", ".join(sorted(inputs))
                 raise ProfileError(f"this box has no input '{event.source}' (have: {have})")
+            elif isinstance(event, DevicePlugged):
+                plugged.add(event.source)
+                if event.role is not None:
+                    profile = profile.with_setting(f"{event.source}.role", event.role)
+                instruments |= _instruments(profile, {event.source})
+            elif isinstance(event, DeviceUnplugged):
+                plugged.discard(event.source)
+            elif isinstance(event, DEVICE_EVENTS) and event.source not in plugged:
+                first = f"<seconds> {event.source} plug"
+                raise ProfileError(f"{event.source} is not plugged in; plug it first: {first}")
         except ProfileError as e:
             raise ScriptError(
                 f"{origin} line {line.number}: {e}: {quote_line(line.text)}"

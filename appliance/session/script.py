@@ -33,13 +33,20 @@ from types import MappingProxyType
 from appliance.errors import ScriptError
 from appliance.events import (
     BeamReading,
+    ControlChange,
+    DevicePlugged,
+    DeviceUnplugged,
     Event,
     InputId,
     InputKind,
+    NoteOff,
+    NoteOn,
     Panic,
+    PitchBend,
     Pressed,
     Released,
     SetSetting,
+    midi_input_id,
     parse_input_id,
 )
 from appliance.textfile import excerpt, lines
@@ -104,6 +111,61 @@ def _distance(t: float, iid: InputId, args: list[str]) -> Event:
     return BeamReading(t, iid, metres)
 
 
+MIDI_MAX = 127
+BEND_MIN, BEND_MAX = -8192, 8191
+MIDI_ROLES = ("client", "therapist", "controller")
+
+
+def _midi_number(word: str, what: str, low: int = 0, high: int = MIDI_MAX) -> int:
+    try:
+        value = int(word)
+    except ValueError:
+        raise ValueError(f"expected a {what} {low}..{high}, got {excerpt(word)}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be {low}..{high}, got {value}")
+    return value
+
+
+def _plug(t: float, iid: InputId, args: list[str]) -> Event:
+    if len(args) > 1 or (args and args[0] not in MIDI_ROLES):
+        raise ValueError(f"expected nothing or a role ({', '.join(MIDI_ROLES)})")
+    return DevicePlugged(t, iid, port="script", role=args[0] if args else None)
+
+
+def _unplug(t: float, iid: InputId, args: list[str]) -> Event:
+    if args:
+        raise ValueError("takes no arguments")
+    return DeviceUnplugged(t, iid)
+
+
+def _note(t: float, iid: InputId, args: list[str]) -> Event:
+    if len(args) != 2:
+        raise ValueError("expected a note and a velocity, e.g. note 60 90 (velocity 0 is off)")
+    note = _midi_number(args[0], "note")
+    velocity = _midi_number(args[1], "velocity")
+    return NoteOn(t, iid, note, velocity) if velocity else NoteOff(t, iid, note)
+
+
+def _off(t: float, iid: InputId, args: list[str]) -> Event:
+    if len(args) != 1:
+        raise ValueError("expected a note, e.g. off 60")
+    return NoteOff(t, iid, _midi_number(args[0], "note"))
+
+
+def _cc(t: float, iid: InputId, args: list[str]) -> Event:
+    if len(args) != 2:
+        raise ValueError("expected a controller and a value, e.g. cc 64 127")
+    return ControlChange(
+        t, iid, _midi_number(args[0], "controller"), _midi_number(args[1], "value")
+    )
+
+
+def _bend(t: float, iid: InputId, args: list[str]) -> Event:
+    if len(args) != 1:
+        raise ValueError(f"expected a bend {BEND_MIN}..{BEND_MAX}, 0 is none")
+    return PitchBend(t, iid, _midi_number(args[0], "bend", BEND_MIN, BEND_MAX))
+
+
 def _set(t: float, args: list[str]) -> Event:
     if not args or "=" not in args[0]:
         raise ValueError("expected KEY=VALUE, e.g. set key=G or set switch:1.mode=latch")
@@ -134,6 +196,12 @@ INPUT_ACTIONS: Mapping[tuple[InputKind, str], InputAction] = MappingProxyType(
         (InputKind.PAD, "touch"): InputAction("", _no_args(Pressed)),
         (InputKind.PAD, "release"): InputAction("", _no_args(Released)),
         (InputKind.BEAM, "distance"): InputAction("<metres>|none", _distance),
+        (InputKind.MIDI, "plug"): InputAction("[client|therapist|controller]", _plug),
+        (InputKind.MIDI, "unplug"): InputAction("", _unplug),
+        (InputKind.MIDI, "note"): InputAction("<note> <velocity>", _note),
+        (InputKind.MIDI, "off"): InputAction("<note>", _off),
+        (InputKind.MIDI, "cc"): InputAction("<controller> <value>", _cc),
+        (InputKind.MIDI, "bend"): InputAction("<-8192..8191>", _bend),
     }
 )
 
@@ -220,7 +288,11 @@ def _event(t: float, words: list[str]) -> Event | None:
         raise ValueError(f"unknown input or command {excerpt(head)} (expected {_known_heads()})")
     if len(head) > MAX_INPUT_NAME:
         raise ValueError(f"{excerpt(head)} is not an input name like switch:1")
-    kind, _ = parse_input_id(head)
+    if head.startswith(f"{InputKind.MIDI}:"):
+        kind = InputKind.MIDI
+        head = midi_input_id(head.partition(":")[2])
+    else:
+        kind, _ = parse_input_id(head)
     if not action_args:
         raise ValueError(f"expected an action for {head}: {_actions_for(kind)}")
     verb, args = action_args[0], action_args[1:]

@@ -149,7 +149,7 @@ def test_version_must_be_the_integer_one(version):
         ("[switch.0]\nmode = 'note'", r"^switch.0: inputs are numbered from 1"),
         (
             "[knob.1]\nmode = 'note'",
-            r"^knob: unknown field \(valid: name, key, scale, volume, switch, pad, beam",
+            r"^knob: unknown field \(valid: name, key, scale, volume, harmony, switch, pad, beam, midi",
         ),
         ("[beam.1]\nmode = 'note'", r"^beam.1.mode: must be one of zones, expression, trigger"),
         ("volume = nan", r"^volume: must be in range"),
@@ -429,9 +429,9 @@ def test_a_100000_deep_dotted_key_is_refused_at_once():
 @pytest.mark.parametrize(
     ("entry", "shown"),
     [
-        ('name = "' + "n" * 3000 + '"', "name: must be at most 100 characters, got 'nnnn"),
+        ('name = "' + "n" * 3000 + '"', "name: must be at most 200 characters, got 'nnnn"),
         ('[switch.1]\ninstrument = "' + "k" * 3000 + '"', "switch.1.instrument: must be at most"),
-        ('key = "' + "H" * 3000 + '"', "key: must be at most 100 characters"),
+        ('key = "' + "H" * 3000 + '"', "key: must be at most 200 characters"),
         ('[switch.1]\nmode = "' + "x" * 3000 + '"', "switch.1.mode: must be one of note, latch"),
         (
             "volume = [" + "1, " * 1000 + "]",

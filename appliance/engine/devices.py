@@ -1,0 +1,232 @@
+"""USB-MIDI devices in the engine: inputs that come and go, each with a role.
+
+A device is the input ``midi:<name>`` from its ``DevicePlugged`` until its
+``DeviceUnplugged``; its settings (role, instrument, touch) are the
+profile's, remembered by name. What its keys do depends on the role:
+
+* ``therapist``: every key plays as struck, on the device's own channel
+  (its sustain pedal and pitch bend act there), and the keys held make the
+  harmony clients follow (appliance/engine/harmony.py);
+* ``client``: each key goes through the device's access settings, like a
+  switch, then plays locked to the harmony, with the device's velocity curve;
+* ``controller``: keys and controllers drive the box (appliance/profile/actions.py).
+
+Each key is a holder of its own in the voicing's book (``midi:keys#60``), so
+a key's note-off stops exactly the note its note-on started, whatever the
+harmony did in between, and unplugging stops every one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from appliance.errors import TonicError
+from appliance.events import (
+    ControlChange,
+    DevicePlugged,
+    DeviceUnplugged,
+    InputId,
+    NoteOff,
+    NoteOn,
+    Panic,
+    PitchBend,
+)
+from appliance.music import SCALES
+from appliance.music.notes import pitch_class_name
+from appliance.profile import MidiRole, MidiSettings, VelocityCurve
+from appliance.profile.actions import Action, Actions, parse_actions
+
+if TYPE_CHECKING:
+    from appliance.engine.engine import Engine
+
+KEY_MARK = "#"
+CC_SUSTAIN = 64
+#: Controllers a therapist's keyboard may not send on to the synth: bank
+#: select (programs are the profile's), channel volume (the mixer's), the
+#: parameter numbers (the box sets bend ranges) and the channel-mode messages.
+_NOT_PASSED = frozenset({0, 6, 7, 32, 38, 98, 99, 100, 101, *range(120, 128)})
+MIDI_MAX = 127
+#: A controller's button counts as pressed when its value crosses this going up.
+_BUTTON_MIDDLE = 64
+#: How far one press of "volume up" or "volume down" moves the volume.
+VOLUME_STEP = 0.1
+#: The scales "next scale" steps through, in order: the ones clients know.
+SCALE_CYCLE = ("major_pentatonic", "minor_pentatonic", "major", "minor", "blues", "dorian")
+#: "gentle" halves the distance between the struck velocity and the device's own.
+_GENTLE_SHARE = 0.5
+
+
+@dataclass(slots=True)
+class Device:
+    """A plugged device's state in the engine."""
+
+    port: str
+    #: Therapist: keys held now (their notes make the chord).
+    held: set[int] = field(default_factory=set)
+    #: Client: the velocity a key was struck with, while its access filter decides.
+    struck: dict[int, int] = field(default_factory=dict)
+    #: Controller: each controller's last value, to see a button cross the middle.
+    controls: dict[int, int] = field(default_factory=dict)
+
+
+def key_source(device: str, note: int) -> str:
+    return f"{device}{KEY_MARK}{note}"
+
+
+def device_of(source: str) -> str | None:
+    """The device a key holder belongs to (``midi:keys#60`` -> ``midi:keys``)."""
+    device, mark, _ = source.partition(KEY_MARK)
+    return device if mark else None
+
+
+def shaped_velocity(settings: MidiSettings, struck: int) -> int:
+    """A client's velocity through the device's curve."""
+    if settings.velocity_curve is VelocityCurve.FIXED:
+        return settings.velocity
+    if settings.velocity_curve is VelocityCurve.GENTLE:
+        return round(settings.velocity + (struck - settings.velocity) * _GENTLE_SHARE)
+    return struck
+
+
+class DeviceRouter:
+    """The engine's MIDI devices; runs on the engine's owner thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.devices: dict[str, Device] = {}
+
+    # -- plugging --------------------------------------------------------------------
+
+    def plugged(self, event: DevicePlugged) -> None:
+        source = str(event.source)
+        self.devices[source] = Device(event.port)
+        if event.role is not None:  # a script's plug line says the role
+            self._engine.change_settings([(f"{source}.role", event.role)], event.t)
+
+    def unplugged(self, event: DeviceUnplugged) -> None:
+        source = str(event.source)
+        if self.devices.pop(source, None) is None:
+            return
+        self._engine.forget_keys(source)
+        self._engine.voicing.release_device(source)
+        self._follow_therapists()
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def note_on(self, event: NoteOn) -> None:
+        device, settings = self._device(event.source)
+        role = settings.role
+        if role is MidiRole.THERAPIST:
+            device.held.add(event.note)
+            self._follow_therapists()
+            self._engine.voicing.play_key(
+                key_source(event.source, event.note), event.source, event.note, event.velocity
+            )
+        elif role is MidiRole.CLIENT:
+            device.struck[event.note] = event.velocity
+            self._engine.key_contact(event.source, event.note, True, event.t)
+        else:
+            self._act(settings, settings_actions(settings).notes.get(event.note), event, None)
+
+    def note_off(self, event: NoteOff) -> None:
+        device, settings = self._device(event.source)
+        source = key_source(event.source, event.note)
+        if settings.role is MidiRole.THERAPIST:
+            device.held.discard(event.note)  # the chord stays: clients keep their harmony
+            self._engine.voicing.stop(source)
+        elif settings.role is MidiRole.CLIENT:
+            self._engine.key_contact(event.source, event.note, False, event.t)
+        else:
+            self._engine.voicing.stop(source)  # a role changed while a key was down
+
+    def client_press(self, device_id: str, note: int) -> None:
+        """A client's key was accepted by its access filter: play it."""
+        device, settings = self._device(InputId(device_id))
+        voicing = self._engine.voicing
+        struck = device.struck.get(note, settings.velocity)
+        locked = voicing.harmony.lock_note(note, voicing.key)
+        velocity = shaped_velocity(settings, struck)
+        voicing.play_key(key_source(device_id, note), device_id, int(locked), velocity)
+
+    # -- controllers and bends ----------------------------------------------------------------
+
+    def control(self, event: ControlChange) -> None:
+        device, settings = self._device(event.source)
+        if settings.role is MidiRole.THERAPIST:
+            if event.control not in _NOT_PASSED:
+                self._engine.voicing.control(event.source, event.control, event.value)
+        elif settings.role is MidiRole.CONTROLLER:
+            before = device.controls.get(event.control, 0)
+            device.controls[event.control] = event.value
+            action = settings_actions(settings).controls.get(event.control)
+            self._act(settings, action, event, before)
+
+    def bend(self, event: PitchBend) -> None:
+        _, settings = self._device(event.source)
+        if settings.role is MidiRole.THERAPIST:
+            self._engine.voicing.bend(event.source, event.value)
+
+    # -- inside -----------------------------------------------------------------------------------
+
+    def _device(self, source: InputId) -> tuple[Device, MidiSettings]:
+        device = self.devices.get(str(source))
+        if device is None:
+            raise UnpluggedDeviceError(f"{source} is not plugged in")
+        return device, self._engine.profile.settings_for(source)
+
+    def _follow_therapists(self) -> None:
+        """The chord is every note the therapists' keyboards hold together."""
+        engine = self._engine
+        held = [
+            note
+            for source, device in self.devices.items()
+            if engine.profile.settings_for(InputId(source)).role is MidiRole.THERAPIST
+            for note in device.held
+        ]
+        if held:
+            engine.voicing.harmony.therapist_holds(held, engine.voicing.key)
+
+    def _act(
+        self,
+        settings: MidiSettings,
+        action: Action | None,
+        event: NoteOn | ControlChange,
+        before: int | None,
+    ) -> None:
+        if action is None:
+            return
+        engine, t = self._engine, event.t
+        if action is Action.VOLUME:
+            if isinstance(event, ControlChange):
+                engine.change_settings([("volume", f"{event.value / MIDI_MAX:.3f}")], t)
+            return
+        if isinstance(event, ControlChange) and not (
+            before is not None and before < _BUTTON_MIDDLE <= event.value
+        ):
+            return  # a button fires once, as it goes down
+        profile = engine.profile
+        if action is Action.PANIC:
+            engine.handle_panic(Panic(t, str(event.source)))
+        elif action in (Action.VOLUME_UP, Action.VOLUME_DOWN):
+            step = VOLUME_STEP if action is Action.VOLUME_UP else -VOLUME_STEP
+            volume = min(1.0, max(0.0, profile.volume + step))
+            engine.change_settings([("volume", f"{volume:.3f}")], t)
+        elif action in (Action.KEY_UP, Action.KEY_DOWN):
+            step = 1 if action is Action.KEY_UP else -1
+            key = engine.voicing.key
+            name = pitch_class_name((key.tonic + step) % 12, prefer_flats=key.prefers_flats)
+            engine.change_settings([("key", name)], t)
+        elif action is Action.NEXT_SCALE:
+            cycle = [s for s in SCALE_CYCLE if s in SCALES]
+            now = profile.scale
+            following = cycle[(cycle.index(now) + 1) % len(cycle)] if now in cycle else cycle[0]
+            engine.change_settings([("scale", following)], t)
+
+
+def settings_actions(settings: MidiSettings) -> Actions:
+    return parse_actions(settings.actions)  # checked when it was set: cannot fail
+
+
+class UnpluggedDeviceError(TonicError, LookupError):
+    """An event from a MIDI device the engine has not seen plugged in."""
