@@ -19,21 +19,31 @@ from typing import TextIO
 
 from appliance.box import Box, open_synth
 from appliance.config import BoxConfig
+from appliance.engine.devices import device_of
 from appliance.errors import AudioUnavailable
 from appliance.events import (
     BeamReading,
+    DevicePlugged,
+    DeviceUnplugged,
+    InputId,
     InputKind,
+    NoteOff,
+    NoteOn,
     Pressed,
     Released,
     SetSetting,
     SoundEvent,
     SoundKind,
+    is_midi,
     parse_input_id,
 )
 from appliance.inputs.beam_noise import BeamNoise
+from appliance.inputs.midi import MidiPorts
 from appliance.inputs.simulated import SimulatedHardware
+from appliance.inputs.simulated_midi import SimulatedMidi
 from appliance.music import Key
-from appliance.profile import Profile
+from appliance.music.heard_chord import hear_chord
+from appliance.profile import HarmonySource, MidiRole, Profile
 from appliance.session.midi_record import write_midi_record
 from appliance.session.render import check_script
 from appliance.session.replay import replay
@@ -107,7 +117,38 @@ DEMO_SCRIPT = """\
 19.5  switch:1 press
 20.8  switch:1 release
 20.8  switch:3 release
-22.0  end
+# The therapist plugs in a keyboard and plays chords: every client input
+# follows the chord held, and keeps the last one when the keys are let go.
+21.8  set harmony=therapist
+21.8  midi:keys plug therapist
+22.2  midi:keys note 60 64
+22.2  midi:keys note 64 64
+22.2  midi:keys note 67 64
+22.6  switch:1 press
+22.9  switch:1 release
+23.1  switch:2 press
+23.4  switch:2 release
+23.6  pad:5 touch
+23.9  pad:5 release
+24.3  midi:keys off 60
+24.3  midi:keys off 64
+24.3  midi:keys off 67
+24.3  midi:keys note 57 64
+24.3  midi:keys note 60 64
+24.3  midi:keys note 64 64
+24.7  switch:1 press
+25.0  switch:1 release
+25.2  switch:4 press
+25.5  switch:4 release
+25.7  pad:2 touch
+26.0  pad:2 release
+26.4  midi:keys off 57
+26.4  midi:keys off 60
+26.4  midi:keys off 64
+26.8  switch:3 press
+27.4  switch:3 release
+27.8  midi:keys unplug
+29.0  end
 """
 
 
@@ -189,6 +230,9 @@ def _run_session(
     # The simulated beam pings with a real sensor's noise, seeded, so the demo
     # plays what a rendered run of the same readings plays.
     hardware = SimulatedHardware(config, beam_noise=BeamNoise())
+    # The therapist's keyboard is a virtual MIDI device: its bytes take the
+    # real ports' path (appliance/inputs/midi.py) into the engine.
+    midi = SimulatedMidi()
     sound_events: queue.SimpleQueue[SoundEvent] = queue.SimpleQueue()
     box = Box(
         config,
@@ -197,11 +241,13 @@ def _run_session(
         pin_factory=hardware.factory,
         i2c=hardware.i2c,
         listeners=[sound_events.put],
+        midi_ports=lambda submit: MidiPorts(submit, backend=midi),
     )
     try:
         with box:
             account.start = time.monotonic()
-            _perform(script, box, hardware, account.start, sound_events, account)
+            stage = _Stage(box, hardware, midi)
+            _perform(script, stage, account.start, sound_events, account)
             time.sleep(0.3)
     finally:
         hardware.close()
@@ -229,29 +275,70 @@ def _replay_into(
         offline.close()
 
 
+NOTE_ON_STATUS, NOTE_OFF_STATUS = 0x90, 0x80
+
+
+@dataclass(frozen=True, slots=True)
+class _Stage:
+    """What the demo's people act on: the box, its simulated sensors, the keyboard."""
+
+    box: Box
+    hardware: SimulatedHardware
+    midi: SimulatedMidi
+
+
 def _perform(
     script: Script,
-    box: Box,
-    hardware: SimulatedHardware,
+    stage: _Stage,
     start: float,
     sound_events: queue.SimpleQueue[SoundEvent],
     account: _Account,
 ) -> None:
     """Act out the script in real time, as a client and a therapist would:
-    closing switch contacts, touching pads and moving a hand in the beam."""
+    closing switch contacts, touching pads, moving a hand in the beam and
+    playing a keyboard."""
     end = script.end if script.end is not None else script.last_time + 1.0
     for line in script.lines:
         _wait_until(start + line.event.t, sound_events, account)
         event = line.event
         if isinstance(event, Pressed | Released):
-            _act(hardware, event)
+            _act(stage.hardware, event)
         elif isinstance(event, BeamReading):
             _, number = parse_input_id(event.source)
-            hardware.hand_at(number, event.distance)
+            stage.hardware.hand_at(number, event.distance)
         elif isinstance(event, SetSetting):
             account.therapist_sets(event)
-            box.loop.submit(replace(event, t=time.monotonic(), source="therapist"))
+            stage.box.loop.submit(replace(event, t=time.monotonic(), source="therapist"))
+        elif isinstance(event, DevicePlugged | DeviceUnplugged | NoteOn | NoteOff):
+            _play_device(stage, event, account)
     _wait_until(start + end, sound_events, account)
+
+
+def _play_device(
+    stage: _Stage, event: DevicePlugged | DeviceUnplugged | NoteOn | NoteOff, account: _Account
+) -> None:
+    """The therapist plugs the keyboard in, plays it, and unplugs it."""
+    port = event.source.partition(":")[2]  # the port's name gives the device its name
+    if isinstance(event, DevicePlugged):
+        if event.role is not None:
+            role = SetSetting(time.monotonic(), f"{event.source}.role", event.role, "therapist")
+            account.therapist_sets(role)
+            stage.box.loop.submit(role)
+        stage.midi.plug(port)
+        _rescan(stage)
+    elif isinstance(event, DeviceUnplugged):
+        stage.midi.unplug(port)
+        _rescan(stage)
+    elif isinstance(event, NoteOn):
+        stage.midi.send(port, (NOTE_ON_STATUS | event.channel, event.note, event.velocity))
+    else:
+        stage.midi.send(port, (NOTE_OFF_STATUS | event.channel, event.note, 0))
+
+
+def _rescan(stage: _Stage) -> None:
+    # The ports' own thread looks once a second; the demo does not wait for it.
+    if stage.box.midi is not None:
+        stage.box.midi.rescan()
 
 
 def _act(hardware: SimulatedHardware, event: Pressed | Released) -> None:
@@ -286,6 +373,8 @@ class _Account:
         self.events: list[SoundEvent] = []
         self.notes_by_input: Counter[str] = Counter()
         self._instrument: dict[int | None, str] = {}
+        self._held: dict[str, set[int]] = {}  # the therapists' keys down now
+        self._chord = ""
 
     def record(self) -> list[SoundEvent]:
         """Every synth call so far, timed from the session's start."""
@@ -300,16 +389,31 @@ class _Account:
         if event.type is SoundKind.PROGRAM and event.instrument:
             self._instrument[event.channel] = instrument_for(event.instrument).title
         elif event.type is SoundKind.NOTE_ON and event.note is not None:
-            self.notes_by_input[event.source] += 1
+            who = device_of(event.source) or event.source  # a key is its device's
+            self.notes_by_input[who] += 1
             name = self.key.spell(event.note)
             instrument = self._instrument.get(event.channel, "?")
-            self.say(
-                event.t,
-                event.source,
-                f"plays {name:<4} on {instrument} (velocity {event.velocity})",
-            )
+            self.say(event.t, who, f"plays {name:<4} on {instrument} (velocity {event.velocity})")
+            self._therapist_holds(event.t, who, event.note)
         elif event.type is SoundKind.NOTE_OFF and event.note is not None:
-            self.say(event.t, event.source, f"stops {self.key.spell(event.note)}")
+            who = device_of(event.source) or event.source
+            self._held.get(who, set()).discard(event.note)
+            self.say(event.t, who, f"stops {self.key.spell(event.note)}")
+
+    def _therapist_holds(self, t: float, who: str, note: int) -> None:
+        """Say which chord a therapist's keyboard holds, when the clients follow it."""
+        if not is_midi(who):
+            return
+        settings = self.profile.settings_for(InputId(who))
+        if settings.role is not MidiRole.THERAPIST:
+            return
+        held = self._held.setdefault(who, set())
+        held.add(note)
+        chord = hear_chord(held, self.key)
+        follows = self.profile.harmony is HarmonySource.THERAPIST
+        if chord is not None and follows and chord.name != self._chord:
+            self._chord = chord.name
+            self.say(t, who, f"holds {chord.name}: every client input follows it")
 
     def therapist_sets(self, event: SetSetting) -> None:
         self.say(time.monotonic(), "therapist", f"set {event.path}={event.value}")

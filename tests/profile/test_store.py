@@ -149,7 +149,8 @@ def test_version_must_be_the_integer_one(version):
         ("[switch.0]\nmode = 'note'", r"^switch.0: inputs are numbered from 1"),
         (
             "[knob.1]\nmode = 'note'",
-            r"^knob: unknown field \(valid: name, key, scale, volume, harmony, switch, pad, beam, midi",
+            r"^knob: unknown field \(valid: name, key, scale, volume, harmony, "
+            r"switch, pad, beam, midi",
         ),
         ("[beam.1]\nmode = 'note'", r"^beam.1.mode: must be one of zones, expression, trigger"),
         ("volume = nan", r"^volume: must be in range"),

@@ -12,7 +12,14 @@ from audio_analysis import dominant_hz, midi_hz, read_wav, rms
 
 from appliance.config import BoxConfig
 from appliance.errors import ScriptError
-from appliance.events import BeamReading, Pressed, Released, SetSetting
+from appliance.events import (
+    BeamReading,
+    DevicePlugged,
+    DeviceUnplugged,
+    Pressed,
+    Released,
+    SetSetting,
+)
 from appliance.profile import default_profile
 from appliance.session.demo import DEMO_SCRIPT, midi_path, run_demo
 from appliance.session.midi_record import playback_options
@@ -143,11 +150,11 @@ def test_without_a_sound_card_the_demo_says_so_and_still_writes_the_wav(tmp_path
 # --- the built-in demo, parsed but not played --------------------------------------
 
 
-def test_the_built_in_demo_script_is_a_20_second_tour_of_the_box():
+def test_the_built_in_demo_script_is_a_half_minute_tour_of_the_box():
     script = parse_script(DEMO_SCRIPT, "demo")
     config, profile = BoxConfig(), default_profile()
     check_script(script, profile, config, "demo")  # every input and setting is valid here
-    assert script.end is not None and 19.0 <= script.end <= 23.0
+    assert script.end is not None and 25.0 <= script.end <= 32.0
 
     modes_played: set[str] = set()
     pressed: set[str] = set()
@@ -176,6 +183,11 @@ def test_the_built_in_demo_script_is_a_20_second_tour_of_the_box():
     assert modes_played == {"note", "latch", "chord"}
     assert keys and keys[0] != default_profile().key  # the key moves, and comes home
     assert keys[-1] == default_profile().key
+    # A therapist's keyboard plays chords the clients follow, and is unplugged.
+    events = [ln.event for ln in script.lines]
+    assert any(isinstance(e, DevicePlugged) and e.role == "therapist" for e in events)
+    assert profile.harmony == "therapist"
+    assert isinstance(events[-1], DeviceUnplugged)
 
 
 # --- when the demo goes wrong ---------------------------------------------------------
@@ -225,3 +237,39 @@ def test_a_failing_demo_stops_its_audio_before_discarding_the_wav(tmp_path, monk
     assert list(tmp_path.iterdir()) == []
     assert audio_running_at_discard and not any(audio_running_at_discard)
     assert thread_errors == []
+
+
+KEYBOARD_SCRIPT = """\
+0.0 set harmony=therapist
+0.0 midi:keys plug therapist
+0.1 midi:keys note 57 70
+0.1 midi:keys note 60 70
+0.1 midi:keys note 64 70
+0.3 switch:2 press
+0.5 switch:2 release
+0.6 midi:keys unplug
+0.8 end
+"""
+
+
+def test_the_demo_plays_a_therapist_keyboard_through_the_midi_ports_and_clients_follow_it(
+    tmp_path,
+):
+    stream = io.StringIO()
+    result = run_demo(
+        BoxConfig(soundfont=TIMGM),
+        default_profile(),
+        tmp_path / "demo.wav",
+        soundfont=TIMGM,
+        live=False,
+        stream=stream,
+        script=parse_script(KEYBOARD_SCRIPT, "keys"),
+    )
+    text = stream.getvalue()
+    assert "midi:keys  holds A minor: every client input follows it" in text
+    # Switch 2 plays E4 in C major pentatonic: a tone of A minor, so it stays.
+    switch = [line for line in text.splitlines() if "switch:2" in line and " plays " in line]
+    assert len(switch) == 1 and "plays E4" in switch[0]
+    assert result.notes_by_input["midi:keys"] == 3
+    # Unplugged with its keys down: every key's note stopped.
+    assert sum("midi:keys  stops" in line for line in text.splitlines()) == 3
