@@ -8,6 +8,8 @@ time, in two configurations:
   pad board on the emulated MPR121 with its IRQ line. Everything here waits
   on an event, so it must stay under :data:`LIMIT_PERCENT`; a loop that
   polled instead of sleeping would show up at once.
+* ``idle midi``: the idle box with two MIDI devices plugged in and silent,
+  on a dummy JACK server (see :mod:`benchmarks.midi_idle`); the same limit.
 * ``idle beam``: the same plus one beam. A beam has to ping 16 times a second
   to notice a hand entering it, so this is a schedule, not polling; the line
   reports its cost per ping. Much of it is gpiozero's ``MockTriggerPin``,
@@ -24,6 +26,7 @@ from appliance.box import Box, open_synth
 from appliance.config import BoxConfig
 from appliance.inputs.simulated import SimulatedHardware
 from appliance.profile import default_profile
+from benchmarks import midi_idle
 from benchmarks.presser import progress
 
 NAME = "idle_cpu"
@@ -43,6 +46,9 @@ class IdleResult:
     beam_percent: float  # with one beam pinging an empty room
     seconds: float
     threads: tuple[str, ...]
+    #: The idle box with two MIDI devices plugged in and silent, and RtMidi's
+    #: JACK clients for them alone (no box), by JACK period in frames.
+    midi_percent: dict[int, tuple[float, float]]
 
     @property
     def ms_per_ping(self) -> float:
@@ -54,26 +60,46 @@ class IdleResult:
             f"idle box_cpu_percent={self.box_percent:.3f} seconds={self.seconds:.1f}",
             f"idle beam_cpu_percent={self.beam_percent:.3f} ms_per_ping={self.ms_per_ping:.3f} "
             f"pings_per_second={PINGS_PER_SECOND}",
+        ] + [
+            f"idle midi_cpu_percent{'' if period == midi_idle.JUDGED_PERIOD_FRAMES else '_at_'}"
+            f"{'' if period == midi_idle.JUDGED_PERIOD_FRAMES else period}={box:.3f} "
+            f"devices={len(midi_idle.DEVICES)} jack_period_frames={period} "
+            f"jack_clients_percent={jack:.3f}"
+            for period, (box, jack) in self.midi_percent.items()
         ]
 
     @property
     def ok(self) -> bool:
-        return self.box_percent <= LIMIT_PERCENT and self.ms_per_ping <= PING_LIMIT_MS
+        return (
+            self.box_percent <= LIMIT_PERCENT
+            and self.ms_per_ping <= PING_LIMIT_MS
+            and self.midi_percent[midi_idle.JUDGED_PERIOD_FRAMES][0] <= LIMIT_PERCENT
+        )
 
 
 def run(seconds: float = IDLE_S) -> IdleResult:
     box_percent, _, threads = _idle(BoxConfig(beams=()), seconds)
     beam_percent, wall, _ = _idle(BoxConfig(), seconds)
-    return IdleResult(box_percent, beam_percent, wall, threads)
+    midi = {}
+    for period in midi_idle.PERIODS:
+        with midi_idle.silent_devices(period):
+            midi_percent, _, _ = _idle(BoxConfig(beams=()), seconds, len(midi_idle.DEVICES))
+            midi[period] = (midi_percent, midi_idle.jack_clients_percent(seconds))
+    return IdleResult(box_percent, beam_percent, wall, threads, midi)
 
 
-def _idle(config: BoxConfig, seconds: float) -> tuple[float, float, tuple[str, ...]]:
+def _idle(
+    config: BoxConfig, seconds: float, midi_devices: int = 0
+) -> tuple[float, float, tuple[str, ...]]:
     synth = open_synth(config)
     hardware = SimulatedHardware(config)
     box = Box(config, default_profile(), synth, pin_factory=hardware.factory, i2c=hardware.i2c)
     try:
         box.start()
         try:
+            plugged = len(box.midi.devices) if box.midi is not None else 0
+            if midi_devices and plugged != midi_devices:
+                raise RuntimeError(f"{NAME}: {plugged} MIDI devices open, not {midi_devices}")
             time.sleep(SETTLE_S)
             threads = tuple(sorted(t.name for t in threading.enumerate()))
             progress(f"{NAME}: idling {seconds:.1f} s with threads {', '.join(threads)}")
