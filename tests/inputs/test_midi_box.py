@@ -13,7 +13,14 @@ import pytest
 from appliance.box import Box, open_synth
 from appliance.config import BoxConfig
 from appliance.control.client import ControlClient
-from appliance.events import ControlChange, DevicePlugged, DeviceUnplugged, NoteOff, NoteOn
+from appliance.events import (
+    ControlChange,
+    DevicePlugged,
+    DeviceUnplugged,
+    NoteOff,
+    NoteOn,
+    SoundKind,
+)
 from appliance.inputs.midi import MidiPorts
 from appliance.inputs.midi_backend import NO_ALSA, MidoBackend
 from appliance.inputs.midi_watch import PollingWatcher
@@ -109,6 +116,53 @@ def test_a_device_plugged_into_a_running_box_reaches_its_engine(jack, synth, moc
         if keys is not None:
             keys.close()
     assert not [t for t in threading.enumerate() if t.name == "tonic-midi" and t.is_alive()]
+
+
+def test_fifty_unplugs_with_notes_held_leave_no_note_sounding(jack, synth, mock_factory):
+    """The issue's hotplug acceptance: pulled out with keys held, 50 times, 0 stuck notes."""
+    config = BoxConfig(soundfont=TIMGM, pads=None, beams=(), switch_pins=(5,))
+    heard = []
+    box = Box(
+        config,
+        default_profile(),
+        synth,
+        pin_factory=mock_factory,
+        listeners=[heard.append],
+        midi_ports=lambda submit: MidiPorts(submit, backend=MidoBackend(jack)),
+    )
+    handled = Handled()
+    box.engine.event_listeners.append(handled)
+    cycles = 50
+    with box:
+        assert box.midi is not None
+        for cycle in range(cycles):
+            keys = mido.open_output("keys", virtual=True)
+            box.midi.rescan()  # the watcher's look, now
+            for note in (60 + cycle % 12, 67 + cycle % 12):
+                keys.send(mido.Message("note_on", note=note, velocity=90))
+            handled.wait_for(
+                lambda es, n=cycle: len([e for e in es if type(e) is NoteOn]) == 2 * (n + 1),
+                "the held notes",
+            )
+            keys.close()  # pulled out with both keys down
+            box.midi.rescan()
+            handled.wait_for(
+                lambda es, n=cycle: len([e for e in es if type(e) is DeviceUnplugged]) == n + 1,
+                "the unplug",
+            )
+            assert box.status().notes_sounding == 0, f"cycle {cycle}"
+        told = list(heard)  # before the box's stop, which silences everything anyway
+    # And in what the synth was told: every note started on a channel was ended.
+    sounding: set[tuple[int | None, int | None]] = set()
+    for event in told:
+        if event.type is SoundKind.NOTE_ON:
+            sounding.add((event.channel, event.note))
+        elif event.type is SoundKind.NOTE_OFF:
+            sounding.discard((event.channel, event.note))
+        elif event.type in (SoundKind.ALL_NOTES_OFF, SoundKind.ALL_SOUNDS_OFF):
+            sounding = {n for n in sounding if event.channel not in (None, n[0])}
+    assert len([e for e in told if e.type is SoundKind.NOTE_ON]) >= cycles
+    assert sounding == set()
 
 
 @no_alsa_sequencer
