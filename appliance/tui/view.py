@@ -69,6 +69,34 @@ def music_line(status: Mapping[str, Any]) -> str:
     return f"Key: {key} {scale_words(status.get('scale') or '')}".rstrip()
 
 
+def midi_line(status: Mapping[str, Any]) -> str:
+    """The MIDI devices plugged in, each with its role and whether it is playing."""
+    midi = status.get("midi")
+    if not isinstance(midi, dict):
+        return "MIDI: ?"
+    if midi.get("available") is False:
+        return f"MIDI: {midi.get('reason') or 'not available'}"
+    devices = [
+        i
+        for i in status.get("inputs") or []
+        if isinstance(i, dict) and input_kind(str(i.get("id"))) == "midi"
+    ]
+    if not devices:
+        return "MIDI: no devices plugged in"
+    parts = []
+    for info in devices:
+        playing = " playing " + " ".join(str(n) for n in info.get("sounding") or [])
+        parts.append(
+            f"{info.get('id')} ({info.get('mode')}){playing if info.get('active') else ''}"
+        )
+    line = "MIDI: " + ", ".join(parts)
+    harmony = status.get("harmony")
+    key_name = f"{status.get('key') or ''} {scale_words(status.get('scale') or '')}".strip()
+    if isinstance(harmony, str) and harmony and harmony.lower() != key_name.lower():
+        line += f" · clients follow {harmony}"  # the therapist's chord
+    return line
+
+
 def volume_line(status: Mapping[str, Any]) -> str:
     volume = status.get("volume")
     text = f"Volume: {round(volume * 100)} %" if isinstance(volume, int | float) else "Volume: ?"

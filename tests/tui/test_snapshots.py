@@ -33,8 +33,10 @@ STATUS: dict[str, Any] = {
     "key": "D",
     "scale": "major_pentatonic",
     "volume": 0.55,
-    "gain_ceiling": 0.5,
+    "gain_ceiling": 2.8,
+    "harmony": "A major",
     "audio": {"state": "playing", "reason": "", "period_size": 64, "periods": 3, "latency_ms": 4.0},
+    "midi": {"available": True, "reason": "", "devices": [{"id": "midi:keys", "port": "Keys"}]},
     "inputs": [
         _input("switch:1"),
         _input("switch:2", active=True, sounding=["F#4"]),
@@ -42,6 +44,13 @@ STATUS: dict[str, Any] = {
         _input("switch:4", online=False, reason="jack unplugged"),
         *PADS,
         _input("beam:1", mode="zones", distance=0.42, zone=2, sounding=["A4"]),
+        _input(
+            "midi:keys",
+            mode="therapist",
+            instrument="Acoustic Grand Piano",
+            active=True,
+            sounding=["A3", "C#4", "E4"],
+        ),
     ],
 }
 PROFILE: dict[str, Any] = {

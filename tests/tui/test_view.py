@@ -7,6 +7,7 @@ from appliance.tui.view import (
     audio_line,
     health_line,
     input_label,
+    midi_line,
     pad_depth,
     profile_line,
     sounding_line,
@@ -69,3 +70,28 @@ def test_beam_range_zones_match_the_box_without_hysteresis():
     assert [r.zone_at(d) for d in (0.05, 0.15, 0.42, 0.95, 1.01)] == [0, 0, 2, 7, None]
     assert BeamRange.of({"near": 1.0, "far": 0.5, "zones": 8}) is None
     assert BeamRange.of({}) is None
+
+
+def test_the_midi_line_names_each_device_its_role_and_the_chord_clients_follow():
+    keys = {"id": "midi:keys", "mode": "therapist", "active": True, "sounding": ["A3", "C4", "E4"]}
+    pads = {"id": "midi:pads", "mode": "controller", "active": False, "sounding": []}
+    status = {
+        "key": "C",
+        "scale": "major_pentatonic",
+        "harmony": "A minor",
+        "midi": {"available": True, "reason": "", "devices": []},
+        "inputs": [{"id": "switch:1"}, keys, pads],
+    }
+    assert midi_line(status) == (
+        "MIDI: midi:keys (therapist) playing A3 C4 E4, midi:pads (controller)"
+        " · clients follow A minor"
+    )
+
+
+def test_the_midi_line_says_why_there_is_no_midi_or_that_nothing_is_plugged_in():
+    reason = "no MIDI: the ALSA sequencer is not available"
+    none = {"midi": {"available": False, "reason": reason}}
+    assert midi_line(none) == "MIDI: no MIDI: the ALSA sequencer is not available"
+    empty = {"midi": {"available": True, "reason": "", "devices": []}, "inputs": []}
+    assert midi_line(empty) == "MIDI: no devices plugged in"
+    assert midi_line({}) == "MIDI: ?"

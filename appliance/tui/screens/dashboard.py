@@ -34,6 +34,7 @@ from appliance.tui.view import (
     input_kind,
     input_settings,
     inputs_of,
+    midi_line,
     music_line,
     pad_depth,
     profile_line,
@@ -239,6 +240,7 @@ class DashboardScreen(SetupScreen):
                         f"{profile_line(self.status)}   {music_line(self.status)}",
                         f"{volume_line(self.status)}   {audio_line(self.status)}",
                         health_line(self.status),
+                        midi_line(self.status),
                     ]
                 ),
             )
