@@ -225,8 +225,8 @@ class MidiPorts:
     def rescan(self) -> bool:
         """Look at the ports now, on the calling thread; True if MIDI is available.
 
-        The thread does this whenever its watcher says to; tests and the
-        therapist's "look again" call it directly.
+        The thread does this whenever its watcher says to; tests call it
+        directly rather than wait for the watcher.
         """
         with self._scan_lock:
             if self._closed:
