@@ -32,7 +32,6 @@ from appliance.events import (
     Panic,
     PitchBend,
 )
-from appliance.music import SCALES
 from appliance.music.notes import pitch_class_name
 from appliance.profile import MidiRole, MidiSettings, VelocityCurve
 from appliance.profile.actions import Action, Actions, parse_actions
@@ -51,8 +50,18 @@ MIDI_MAX = 127
 _BUTTON_MIDDLE = 64
 #: How far one press of "volume up" or "volume down" moves the volume.
 VOLUME_STEP = 0.1
+#: Volumes a controller sets are rounded to this many places: finer than a
+#: fader's 128 steps, and free of float dust (0.6 - 0.1 is 0.49999...).
+_VOLUME_DIGITS = 3
 #: The scales "next scale" steps through, in order: the ones clients know.
-SCALE_CYCLE = ("major_pentatonic", "minor_pentatonic", "major", "minor", "blues", "dorian")
+SCALE_CYCLE = (
+    "major_pentatonic",
+    "minor_pentatonic",
+    "major",
+    "natural_minor",
+    "blues",
+    "dorian",
+)
 #: "gentle" halves the distance between the struck velocity and the device's own.
 _GENTLE_SHARE = 0.5
 
@@ -100,7 +109,12 @@ class DeviceRouter:
 
     def plugged(self, event: DevicePlugged) -> None:
         source = str(event.source)
+        if source in self.devices:  # plugged again unannounced: start it afresh
+            self.unplugged(DeviceUnplugged(event.t, event.source))
         self.devices[source] = Device(event.port)
+        # Its channel stays its own while it is plugged, through every profile
+        # change: a pedal held down there must be let go when it is unplugged.
+        self._engine.voicing.kept_voices.add(source)
         if event.role is not None:  # a script's plug line says the role
             self._engine.change_settings([(f"{source}.role", event.role)], event.t)
 
@@ -110,6 +124,7 @@ class DeviceRouter:
             return
         self._engine.forget_keys(source)
         self._engine.voicing.release_device(source)
+        self._engine.voicing.kept_voices.discard(source)
         self._follow_therapists()
 
     # -- keys ---------------------------------------------------------------------------
@@ -120,9 +135,11 @@ class DeviceRouter:
         if role is MidiRole.THERAPIST:
             device.held.add(event.note)
             self._follow_therapists()
-            self._engine.voicing.play_key(
-                key_source(event.source, event.note), event.source, event.note, event.velocity
-            )
+            source = key_source(event.source, event.note)
+            # A key struck again without its note-off (a second channel, a
+            # lost message) restarts its note, so one note-off still ends it.
+            self._engine.voicing.stop(source)
+            self._engine.voicing.play_key(source, event.source, event.note, event.velocity)
         elif role is MidiRole.CLIENT:
             device.struck[event.note] = event.velocity
             self._engine.key_contact(event.source, event.note, True, event.t)
@@ -132,8 +149,10 @@ class DeviceRouter:
     def note_off(self, event: NoteOff) -> None:
         device, settings = self._device(event.source)
         source = key_source(event.source, event.note)
+        # Whatever the role is now: a key held while the device was a
+        # therapist's must not linger in its next chord.
+        device.held.discard(event.note)  # the chord stays: clients keep their harmony
         if settings.role is MidiRole.THERAPIST:
-            device.held.discard(event.note)  # the chord stays: clients keep their harmony
             self._engine.voicing.stop(source)
         elif settings.role is MidiRole.CLIENT:
             self._engine.key_contact(event.source, event.note, False, event.t)
@@ -197,9 +216,11 @@ class DeviceRouter:
         if action is None:
             return
         engine, t = self._engine, event.t
-        if action is Action.VOLUME:
+        if action is Action.VOLUME:  # a controller's position (a key cannot have it)
             if isinstance(event, ControlChange):
-                engine.change_settings([("volume", f"{event.value / MIDI_MAX:.3f}")], t)
+                volume = round(event.value / MIDI_MAX, _VOLUME_DIGITS)
+                if volume != engine.profile.volume:  # a fader resends its position
+                    engine.change_settings([("volume", f"{volume}")], t)
             return
         if isinstance(event, ControlChange) and not (
             before is not None and before < _BUTTON_MIDDLE <= event.value
@@ -210,16 +231,16 @@ class DeviceRouter:
             engine.handle_panic(Panic(t, str(event.source)))
         elif action in (Action.VOLUME_UP, Action.VOLUME_DOWN):
             step = VOLUME_STEP if action is Action.VOLUME_UP else -VOLUME_STEP
-            volume = min(1.0, max(0.0, profile.volume + step))
-            engine.change_settings([("volume", f"{volume:.3f}")], t)
+            volume = round(min(1.0, max(0.0, profile.volume + step)), _VOLUME_DIGITS)
+            engine.change_settings([("volume", f"{volume}")], t)
         elif action in (Action.KEY_UP, Action.KEY_DOWN):
             step = 1 if action is Action.KEY_UP else -1
             key = engine.voicing.key
             name = pitch_class_name((key.tonic + step) % 12, prefer_flats=key.prefers_flats)
             engine.change_settings([("key", name)], t)
         elif action is Action.NEXT_SCALE:
-            cycle = [s for s in SCALE_CYCLE if s in SCALES]
             now = profile.scale
+            cycle = SCALE_CYCLE
             following = cycle[(cycle.index(now) + 1) % len(cycle)] if now in cycle else cycle[0]
             engine.change_settings([("scale", following)], t)
 

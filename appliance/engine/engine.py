@@ -250,14 +250,16 @@ class Engine:
         edge = f.raw(active, t, settings.access)
         self._set_deadline(f"{source}/access", f.deadline)
         if edge is not None:
-            self._key_edge(device, note, edge)
+            self._key_edge(device, note, edge, t)
 
-    def _key_edge(self, device: str, note: int, edge: Edge) -> None:
+    def _key_edge(self, device: str, note: int, edge: Edge, t: float) -> None:
+        source = key_source(device, note)
+        self._stop(source)
         if edge is Edge.PRESS:
-            self.voicing.stop(key_source(device, note))
             self.devices.client_press(device, note)
-        else:
-            self.voicing.stop(key_source(device, note))
+            limit = self.profile.settings_for(InputId(device)).max_note_s
+            if limit > 0:  # a key held down (or a book on the keyboard) must not drone
+                self._set_deadline(f"{source}/max_note", t + limit)
 
     def forget_keys(self, device: str) -> None:
         """A device went away: its keys' filters and timers go with it."""
@@ -338,13 +340,15 @@ class Engine:
             self.voicing.tick(t)
             return
         device = device_of(source)
-        if device is not None:  # a client's key: only its access filter has timers
+        if device is not None:  # a client's key: its access filter and its note's limit
             f = self._filters.get(source)
-            if f is not None and what == "access":
+            if what == "max_note":
+                self.voicing.stop(source)
+            elif f is not None and what == "access":
                 edge = f.tick(t, self.profile.settings_for(InputId(device)).access)
                 self._set_deadline(f"{source}/access", f.deadline)
                 if edge is not None:
-                    self._key_edge(device, int(source.rpartition("#")[2]), edge)
+                    self._key_edge(device, int(source.rpartition("#")[2]), edge, t)
             return
         settings = self.profile.settings_for(InputId(source))
         if what == "check":

@@ -45,6 +45,9 @@ class Voicing:
         self.profile = profile
         self.key = Key.parse(profile.key, profile.scale)
         self.harmony = Harmony(profile.harmony)
+        #: Voices that keep their channel while they exist, whatever the profile
+        #: says: a plugged MIDI device, whose pedal and bend live on its channel.
+        self.kept_voices: set[str] = set()
         self.now = 0.0  # the time of what the engine is doing now
         self._voices = Voices()
         self._channels = ChannelMap(self._assign)
@@ -77,7 +80,8 @@ class Voicing:
         the first note is as quick as every other one."""
         # A dict keeps the inputs' order, so channels follow the input numbers.
         instruments = {self.instrument_of(iid): None for iid in self.inputs}
-        self._channels.retain({i.name for i in instruments}, self._voices.busy_channels())
+        voices = {i.name for i in instruments} | self.kept_voices
+        self._channels.retain(voices, self._voices.busy_channels())
         for instrument in instruments:
             self._channels.channel_for(instrument)
         self.synth.instruments_ready()

@@ -1,14 +1,20 @@
 """Reading a chord from the notes a therapist holds, and moving notes onto it.
 
-The rule, as docs/midi.md gives it to therapists:
+The rule, as the therapist meets it:
 
 * **Three or more different notes** (a triad or a seventh, in any inversion,
   with or without a doubled bass) are the chord as held: its tones are the
   pitch classes held.
-* **One note** is the triad on it that fits the key: a major third if the key
-  has it, else a minor one; a perfect fifth if the key has it, else the
-  diminished one.
-* **Two notes** are the triad on the lower one, with the upper added.
+* **One note** is the triad on it that fits the key best: of the major,
+  minor, diminished and augmented triads on that root, the one with the
+  most notes in the key, then in the key's parent (the major or natural
+  minor scale on its tonic), then the first in that order. In C major, A is
+  A minor and B is B diminished; in C major pentatonic, which has neither F
+  nor B, G is still G major and D is D minor, as they are in C major.
+* **Two notes** are that triad on the note the other is a third or a fifth
+  above, so an inversion reads as its chord: C-G and G-C are both C major,
+  E-C is C major, C-A is A minor. Any other pair (a second, a tritone) is
+  the triad on the lower note with the upper added.
 
 A client's note moves to the nearest chord tone; a tie (a note exactly
 between two chord tones) goes down, so a client's note never jumps up
@@ -24,7 +30,13 @@ from appliance.music.key import Key
 from appliance.music.notes import MidiNote, PitchClass, pitch_class_name
 
 OCTAVE = 12
-MAJOR_THIRD, MINOR_THIRD, FIFTH, DIMINISHED_FIFTH = 4, 3, 7, 6
+MAJOR_THIRD, MINOR_THIRD, FIFTH = 4, 3, 7
+#: The triads a single note can mean, as semitones above the root; on a tie
+#: the earlier is chosen (a major triad before a minor one, and so on).
+_TRIADS = ((0, 4, 7), (0, 3, 7), (0, 3, 6), (0, 4, 8))
+#: How far above its root a chord's third or fifth lies: two notes this far
+#: apart (or this far inverted) name their root.
+_THIRD_OR_FIFTH = frozenset({MINOR_THIRD, MAJOR_THIRD, FIFTH})
 #: Chord names by the intervals above the root, for the status and the demo.
 _QUALITIES = (
     (frozenset({0, 4, 7, 11}), "major 7"),
@@ -67,24 +79,39 @@ def hear_chord(notes: Iterable[int], key: Key) -> HeardChord | None:
     held = sorted(set(notes))
     if not held:
         return None
-    classes = {n % OCTAVE for n in held}
+    classes = frozenset(PitchClass(n % OCTAVE) for n in held)
+    bass = PitchClass(held[0] % OCTAVE)
     if len(classes) >= 3:
-        tones = frozenset(PitchClass(c) for c in classes)
-        return HeardChord(tones, _name(tones, PitchClass(held[0] % OCTAVE), key))
-    root = PitchClass(held[0] % OCTAVE)
-    tones = frozenset({*_triad_in_key(root, key), *(PitchClass(c) for c in classes)})
+        return HeardChord(classes, _name(classes, bass, key))
+    root, other = bass, next(iter(classes - {bass}), None)
+    if other is not None and (bass - other) % OCTAVE in _THIRD_OR_FIFTH:
+        root, other = other, bass  # an inversion: the upper note is the root
+    elif other is not None and (other - bass) % OCTAVE not in _THIRD_OR_FIFTH:
+        other = None  # a second or a tritone: the lower note's triad, the upper added
+    tones = _triad_in_key(root, key, other) | classes
     return HeardChord(tones, _name(tones, root, key))
 
 
-def _triad_in_key(root: PitchClass, key: Key) -> frozenset[PitchClass]:
-    in_key = key.pitch_classes
-    third = MAJOR_THIRD if (root + MAJOR_THIRD) % OCTAVE in in_key else MINOR_THIRD
-    if (root + third) % OCTAVE not in in_key and (root + MINOR_THIRD) % OCTAVE in in_key:
-        third = MINOR_THIRD
-    fifth = FIFTH
-    if (root + FIFTH) % OCTAVE not in in_key and (root + DIMINISHED_FIFTH) % OCTAVE in in_key:
-        fifth = DIMINISHED_FIFTH
-    return frozenset(PitchClass((root + i) % OCTAVE) for i in (0, third, fifth))
+def _triad_in_key(root: PitchClass, key: Key, other: PitchClass | None) -> frozenset[PitchClass]:
+    """The triad on ``root`` that holds ``other`` (if given) and best fits ``key``."""
+    in_key, in_parent = key.pitch_classes, _parent(key).pitch_classes
+
+    def tones(shape: tuple[int, ...]) -> frozenset[PitchClass]:
+        return frozenset(PitchClass((root + i) % OCTAVE) for i in shape)
+
+    def fit(shape: tuple[int, ...]) -> tuple[bool, int, int]:
+        t = tones(shape)
+        return (other is None or other in t, len(t & in_key), len(t & in_parent))
+
+    return tones(max(_TRIADS, key=fit))  # max keeps the first of equals: the order decides
+
+
+def _parent(key: Key) -> Key:
+    """The seven-note scale a gapped one (pentatonic, blues) is heard within:
+    natural minor on its tonic if it has a minor third and no major one, else major."""
+    intervals = key.scale.intervals
+    minor = MINOR_THIRD in intervals and MAJOR_THIRD not in intervals
+    return key.with_scale("natural_minor" if minor else "major")
 
 
 def _name(tones: frozenset[PitchClass], bass: PitchClass, key: Key) -> str:

@@ -14,6 +14,8 @@ from appliance.errors import ProfileError
 from appliance.events import InputId
 from appliance.music import scale_names
 from appliance.profile import (
+    MidiRole,
+    MidiSettings,
     PlayMode,
     Profile,
     SwitchSettings,
@@ -577,3 +579,81 @@ def test_any_mix_of_entries_parses_or_gives_one_line(parts):
         assert str(e).startswith("client.toml: ")
     else:
         assert isinstance(profile, Profile)
+
+
+# -- MIDI devices, remembered by name --------------------------------------------------
+
+
+def test_a_midi_device_round_trips_by_name():
+    profile = (
+        default_profile()
+        .with_setting("harmony", "therapist")
+        .with_setting("midi:keys.role", "therapist")
+        .with_setting("midi:keys.instrument", "electric_piano_1")
+        .with_setting("midi:pads-2.velocity_curve", "fixed")
+        .with_setting("midi:pads-2.actions", "note36=panic  cc1=volume")
+        .with_setting("midi:pads-2.lockout_ms", "250")
+    )
+    text = dump_profile(profile)
+    assert 'harmony = "therapist"' in text.splitlines()
+    sections = [line for line in text.splitlines() if line.startswith("[")]
+    assert sections[-2:] == ["[midi.keys]", "[midi.pads-2]"]
+    keys = text.split("[midi.keys]\n")[1].split("\n\n")[0].splitlines()
+    assert keys[:2] == ['role = "therapist"', 'instrument = "electric_piano_1"']
+    assert 'actions = "note36=panic cc1=volume"' in text  # tidied once, kept as read
+    again = parse_profile(text)
+    assert again == profile
+    assert again.settings_for(InputId("midi:keys")).role is MidiRole.THERAPIST
+    assert again.settings_for(InputId("midi:pads-2")).lockout_ms == 250
+    assert dump_profile(again) == text
+
+
+def test_a_hand_written_midi_table_takes_the_defaults_it_leaves_out():
+    profile = parse_profile('version = 1\n[midi.keys]\nrole = "therapist"\n')
+    assert profile.settings_for(InputId("midi:keys")) == MidiSettings(role=MidiRole.THERAPIST)
+
+
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        ("[midi.Keys]", "midi.Keys: 'Keys' is not a MIDI device name: lower-case letters"),
+        ('[midi."two words"]', "midi.'two words': 'two words' is not a MIDI device name"),
+        ("[midi.keys--2]", "midi.keys--2: 'keys--2' is not a MIDI device name"),
+        ("[midi.-keys]", "midi.-keys: '-keys' is not a MIDI device name"),
+        ("[midi." + "k" * 40 + "]", "is not a MIDI device name: lower-case letters, digits"),
+    ],
+)
+def test_a_bad_device_name_is_a_problem_naming_it(header, problem):
+    found = problems(f"version = 1\n{header}\nrole = 'client'\n")
+    assert len(found) == 1, found
+    assert problem in found[0]
+    assert len(found[0]) < 200
+
+
+@pytest.mark.parametrize(
+    ("actions", "problem"),
+    [
+        ("note36=explode", "midi.pads.actions: 'note36=explode': unknown action (known: panic"),
+        ("note200=panic", "midi.pads.actions: 'note200=panic': MIDI numbers are 0..127"),
+        ("note36=volume", "midi.pads.actions: 'note36=volume': volume follows a controller"),
+        ("note36 panic", "midi.pads.actions: 'note36' is not noteN=action or ccN=action"),
+        ("cc7=volume cc7=panic", "midi.pads.actions: 'cc7=panic': cc7 is already volume"),
+    ],
+)
+def test_a_bad_actions_line_is_a_problem_naming_the_entry(actions, problem):
+    found = problems(f'version = 1\n[midi.pads]\nrole = "controller"\nactions = "{actions}"\n')
+    assert found == [found[0]]
+    assert found[0].startswith(problem)
+
+
+def test_midi_problems_come_with_the_others():
+    found = problems(
+        "version = 1\nharmony = 'chord'\n"
+        "[midi.keys]\nrole = 'boss'\ndegree = 3\n[midi.pads]\nactions = 'cc7=louder'\n"
+    )
+    assert [f.split(":")[0] for f in found] == [
+        "harmony",
+        "midi.keys.role",
+        "midi.keys.degree",
+        "midi.pads.actions",
+    ]

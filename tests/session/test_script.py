@@ -7,9 +7,28 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appliance.audio_settings import SAMPLE_RATES
+from appliance.config import BoxConfig
 from appliance.errors import ScriptError
-from appliance.events import Panic, Pressed, Released, SetSetting
-from appliance.session.render import RELEASE_TAIL_S, RING_OUT_S, WAV_HEADER_BYTES
+from appliance.events import (
+    ControlChange,
+    DevicePlugged,
+    DeviceUnplugged,
+    InputId,
+    NoteOff,
+    NoteOn,
+    Panic,
+    PitchBend,
+    Pressed,
+    Released,
+    SetSetting,
+)
+from appliance.profile import default_profile
+from appliance.session.render import (
+    RELEASE_TAIL_S,
+    RING_OUT_S,
+    WAV_HEADER_BYTES,
+    check_script,
+)
 from appliance.session.script import MAX_SCRIPT_SECONDS, parse_script
 
 
@@ -240,3 +259,103 @@ def test_a_set_value_runs_to_the_end_of_the_line():
     script = parse_script("0 set switch:3.instrument=church organ\n")
     event = script.lines[0].event
     assert (event.path, event.value) == ("switch:3.instrument", "church organ")
+
+
+# -- MIDI devices ----------------------------------------------------------------------
+
+
+def test_midi_device_lines():
+    script = parse_script(
+        "0    set harmony=therapist\n"
+        "0    set midi:keys.role=therapist\n"
+        "0    midi:keys plug\n"
+        "0    midi:pads-2 plug client\n"
+        "0.1  midi:keys note 60 90\n"
+        "0.2  midi:keys note 60 0     # velocity 0 is a note-off, as MIDI has it\n"
+        "0.3  midi:keys off 61\n"
+        "0.4  midi:keys cc 64 127\n"
+        "0.5  midi:keys bend -8192\n"
+        "0.6  midi:keys bend 8191\n"
+        "0.7  midi:pads-2 note 0 127\n"
+        "0.8  midi:keys unplug\n"
+    )
+    keys, pads = InputId("midi:keys"), InputId("midi:pads-2")
+    assert [line.event for line in script.lines] == [
+        SetSetting(0.0, "harmony", "therapist", source="script"),
+        SetSetting(0.0, "midi:keys.role", "therapist", source="script"),
+        DevicePlugged(0.0, keys, port="script", role=None),
+        DevicePlugged(0.0, pads, port="script", role="client"),
+        NoteOn(0.1, keys, 60, 90),
+        NoteOff(0.2, keys, 60),
+        NoteOff(0.3, keys, 61),
+        ControlChange(0.4, keys, 64, 127),
+        PitchBend(0.5, keys, -8192),
+        PitchBend(0.6, keys, 8191),
+        NoteOn(0.7, pads, 0, 127),
+        DeviceUnplugged(0.8, keys),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("0 midi:Keys plug", "'Keys' is not a MIDI device name"),
+        ("0 midi: plug", "'' is not a MIDI device name"),
+        ("0 midi:keys_2 plug", "'keys_2' is not a MIDI device name"),
+        ("0 midi:keys plug boss", "midi:keys plug: expected nothing or a role (client, therapist"),
+        ("0 midi:keys plug client therapist", "midi:keys plug: expected nothing or a role"),
+        ("0 midi:keys unplug now", "midi:keys unplug: takes no arguments"),
+        ("0 midi:keys note 128 90", "midi:keys note: note must be 0..127, got 128"),
+        ("0 midi:keys note 60 128", "midi:keys note: velocity must be 0..127, got 128"),
+        ("0 midi:keys note 60", "midi:keys note: expected a note and a velocity"),
+        ("0 midi:keys note C4 90", "midi:keys note: expected a note 0..127, got 'C4'"),
+        ("0 midi:keys off", "midi:keys off: expected a note, e.g. off 60"),
+        ("0 midi:keys off -1", "midi:keys off: note must be 0..127, got -1"),
+        ("0 midi:keys cc 64", "midi:keys cc: expected a controller and a value"),
+        ("0 midi:keys cc 128 0", "midi:keys cc: controller must be 0..127, got 128"),
+        ("0 midi:keys bend 8192", "midi:keys bend: bend must be -8192..8191, got 8192"),
+        ("0 midi:keys bend", "midi:keys bend: expected a bend -8192..8191"),
+        ("0 midi:keys wiggle", "unknown action 'wiggle' for midi:keys (expected plug or unplug"),
+        ("0 midi:keys", "expected an action for midi:keys: plug or unplug or note"),
+    ],
+)
+def test_bad_midi_lines_name_the_line(text, says):
+    message = _error(text + "\n")
+    assert message.startswith("s.txt line 1: ")
+    assert message.endswith(f": '{text}'")
+    assert says in message
+
+
+def _checked(text: str) -> None:
+    check_script(parse_script(text, "s.txt"), default_profile(), BoxConfig(), "s.txt")
+
+
+def test_a_device_must_be_plugged_before_it_plays():
+    with pytest.raises(ScriptError) as e:
+        _checked("0 midi:keys note 60 90\n")
+    assert str(e.value) == (
+        "s.txt line 1: midi:keys is not plugged in; plug it first: "
+        "<seconds> midi:keys plug: '0 midi:keys note 60 90'"
+    )
+
+
+@pytest.mark.parametrize("line", ["cc 64 127", "bend 100", "off 60", "note 60 90"])
+def test_an_unplugged_device_plays_no_more(line):
+    with pytest.raises(ScriptError, match=r"^s.txt line 3: midi:keys is not plugged in"):
+        _checked(f"0 midi:keys plug\n1 midi:keys unplug\n2 midi:keys {line}\n")
+
+
+def test_a_device_plugged_again_plays_again_and_its_settings_need_no_plug():
+    _checked(
+        "0 set midi:keys.role=therapist\n"
+        "0 set midi:keys.instrument=flute\n"
+        "0 midi:keys plug\n"
+        "1 midi:keys unplug\n"
+        "2 midi:keys plug controller\n"
+        "3 midi:keys note 36 90\n"
+    )
+
+
+def test_a_bad_device_setting_names_its_line():
+    with pytest.raises(ScriptError, match=r"^s.txt line 2: midi:keys.role: must be one of"):
+        _checked("0 midi:keys plug\n1 set midi:keys.role=boss\n")
