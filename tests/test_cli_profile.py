@@ -178,7 +178,7 @@ def test_hostile_names_stay_in_the_profiles_folder(data, tmp_path, capsys):
     assert profile(data, "show", "/etc/passwd") == 2
     assert "no profile named '/etc/passwd'" in one_line_error(capsys)
     assert profile(data, "new", "x" * 300) == 2
-    assert "at most 200 characters" in one_line_error(capsys)
+    assert "at most 100 characters" in one_line_error(capsys)
 
 
 def test_schema_prints_the_json_schema(data, capsys):
