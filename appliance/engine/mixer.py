@@ -40,6 +40,7 @@ It runs on the engine's owner thread; :meth:`Mixer.tick` is due at
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +84,9 @@ _FULL_VELOCITY = 127
 _SAME_TIME_S = 1e-9
 
 SendLevel = Callable[[Channel, int], None]
+#: What every channel's trim is scaled by: the volume and headroom gain (as
+#: a CC7 factor), panic's fade, and whether a panic is fading (which may reach 0).
+_Gain = tuple[float, float, bool]
 
 
 class PanicStep(Enum):
@@ -108,6 +112,71 @@ class PanicStep(Enum):
 class _Strip:
     level: Level
     sent: int | None = None
+
+
+class _Ringing:
+    """The bounds of released notes, each fading with :data:`RELEASE_TAU_S`.
+
+    The mixer reads their sum on every note and every block while it is
+    turned down, and a client drumming on every input (or a bench pressing
+    hundreds of times a second) leaves a few hundred notes ringing: so the
+    sum is kept as one total, faded as time moves on, instead of being added
+    up note by note (which cost about 0.09 ms on every press, and 0.06 ms on
+    every block, with 300 notes ringing). A note is forgotten once it has
+    faded below :data:`FORGET_BELOW` of its bound, exactly when the list of
+    notes used to drop it; its share leaves the total then, and the total is
+    exactly 0 once nothing rings.
+    """
+
+    __slots__ = ("_at", "_notes", "_total")
+
+    def __init__(self) -> None:
+        #: (released at, bound), oldest first: a heap, as events from several
+        #: threads may reach the engine a few microseconds out of order.
+        self._notes: list[tuple[float, float]] = []
+        self._total = 0.0  # every bound, faded to ``_at``
+        self._at = 0.0
+
+    def __bool__(self) -> bool:
+        return bool(self._notes)
+
+    def add(self, released: float, bound: float) -> None:
+        """A note released at ``released`` rings on with ``bound`` as its peak."""
+        if self._notes:
+            self._fade_to(released)
+            self._total += bound * math.exp(-(self._at - released) / RELEASE_TAU_S)
+        else:
+            self._at, self._total = released, bound
+        heapq.heappush(self._notes, (released, bound))
+
+    def forget(self, t: float) -> None:
+        """Forget the notes that have faded below :data:`FORGET_BELOW` by ``t``."""
+        notes = self._notes
+        if not notes:
+            return
+        self._fade_to(t)
+        while notes and math.exp(-(t - notes[0][0]) / RELEASE_TAU_S) <= FORGET_BELOW:
+            released, bound = heapq.heappop(notes)
+            self._total -= bound * math.exp(-(self._at - released) / RELEASE_TAU_S)
+        if not notes:
+            self._total = 0.0  # no rounding left behind
+
+    def at(self, t: float) -> float:
+        """The sum of the bounds at ``t``."""
+        if not self._notes:
+            return 0.0
+        return max(0.0, self._total) * math.exp(-(t - self._at) / RELEASE_TAU_S)
+
+    def clear(self) -> None:
+        self._notes.clear()
+        self._total = 0.0
+
+    def _fade_to(self, t: float) -> None:
+        # Only forward: a note released before ``_at`` (events may come a
+        # little out of order) is faded from its own time by :meth:`add`.
+        if t > self._at:
+            self._total *= math.exp(-(t - self._at) / RELEASE_TAU_S)
+            self._at = t
 
 
 def volume_db(volume: float) -> float:
@@ -137,10 +206,12 @@ class Mixer:
         self._headroom_db = 0.0
         #: Velocity weights of the notes held, by channel and note.
         self._held: dict[Channel, dict[int, float]] = {}
-        self._ringing: list[tuple[float, float]] = []  # (released at, bound)
+        self._ringing = _Ringing()
         self._panic_from: float | None = None
         self._after_fade: list[PanicStep] = []  # a panic's steps still to come
         self._last = 0.0
+        #: The gain every strip was last sent at together, or None when one may differ.
+        self._pushed: _Gain | None = None
         #: When :meth:`tick` is next due, or None while nothing moves.
         self.deadline: float | None = None
 
@@ -193,7 +264,7 @@ class Mixer:
         weight = self._held.get(channel, {}).pop(note, None)
         strip = self._strips.get(channel)
         if weight is not None and strip is not None:
-            self._ringing.append((t, strip.level.note_peak * weight * self._scale))
+            self._ringing.add(t, strip.level.note_peak * weight * self._scale)
             self._schedule(t)
 
     def all_released(self, t: float) -> None:
@@ -262,11 +333,7 @@ class Mixer:
             self._volume_db = max(self._target_db, self._volume_db - self._fall_db_per_s * dt)
         elif self._volume_db < self._target_db:
             self._volume_db = min(self._target_db, self._volume_db + RISE_DB_PER_S * dt)
-        self._ringing = [
-            (when, bound)
-            for when, bound in self._ringing
-            if math.exp(-(t - when) / RELEASE_TAU_S) > FORGET_BELOW
-        ]
+        self._ringing.forget(t)
         target = self._headroom_target(t)
         if target < self._headroom_db:
             self._headroom_db = target
@@ -274,8 +341,9 @@ class Mixer:
             self._headroom_db = min(target, self._headroom_db + RECOVER_DB_PER_S * dt)
 
     def _headroom_target(self, t: float) -> float:
-        ringing = sum(b * math.exp(-(t - when) / RELEASE_TAU_S) for when, b in self._ringing)
-        held = sum(self._channel_bound(channel, notes) for channel, notes in self._held.items())
+        ringing = self._ringing.at(t)
+        # A channel whose notes have all ended keeps its empty book: skip it.
+        held = sum(self._channel_bound(ch, notes) for ch, notes in self._held.items() if notes)
         total = (held + ringing) * 10 ** (self._volume_db / 20)
         if total <= LIMIT:
             return 0.0
@@ -312,20 +380,30 @@ class Mixer:
             return 1.0
         return max(0.0, 1.0 - (self._last - self._panic_from) / PANIC_FADE_S)
 
-    def _cc(self, strip: _Strip) -> int:
-        gain_db = self._volume_db + self._headroom_db
-        cc = strip.level.trim * 10 ** (gain_db / 40) * self._fade()
-        if self._panic_from is not None:
-            return min(FULL_CC7, round(cc))
-        return min(FULL_CC7, max(1, round(cc)))
+    def _gain(self) -> _Gain:
+        """What every strip's trim is scaled by now."""
+        return (10 ** ((self._volume_db + self._headroom_db) / 40), self._fade(), self.panicking)
 
     def _push(self, channel: Channel) -> None:
-        strip = self._strips[channel]
-        value = self._cc(strip)
+        self._pushed = None  # one strip sent on its own: the next _push_all looks at each
+        self._send_strip(channel, self._strips[channel], self._gain())
+
+    def _push_all(self) -> None:
+        # Called on every note and every block: when the gain has not moved
+        # since every strip was last sent, no strip has anything new to send.
+        gain = self._gain()
+        if gain == self._pushed:
+            return
+        for channel, strip in self._strips.items():
+            self._send_strip(channel, strip, gain)
+        self._pushed = gain
+
+    def _send_strip(self, channel: Channel, strip: _Strip, gain: _Gain) -> None:
+        scale, fade, panicking = gain
+        cc = strip.level.trim * scale * fade
+        # A panic's fade may reach 0; otherwise a channel keeps its quietest
+        # volume, so FluidSynth does not drop a held note as inaudible.
+        value = min(FULL_CC7, round(cc)) if panicking else min(FULL_CC7, max(1, round(cc)))
         if value != strip.sent:
             strip.sent = value
             self._send(channel, value)
-
-    def _push_all(self) -> None:
-        for channel in self._strips:
-            self._push(channel)

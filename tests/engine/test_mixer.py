@@ -15,8 +15,10 @@ from appliance.engine.mixer import (
     CHORD_MARGIN,
     FALL_S,
     FLOOR_DB,
+    FORGET_BELOW,
     LIMIT,
     PANIC_FADE_S,
+    RELEASE_TAU_S,
     RISE_DB_PER_S,
     Mixer,
     PanicStep,
@@ -239,6 +241,41 @@ def test_the_headroom_comes_back_as_notes_end_and_then_ticking_stops():
     assert values == sorted(values)
     assert values[-1] == FULL_CC7
     assert desk.mixer.deadline is None
+
+
+def test_hundreds_of_ringing_notes_count_each_at_its_own_fade_even_out_of_order():
+    # A client drumming on every input: 300 short notes, one every 2 ms, a
+    # third of them released with a time before a mixer tick already run (an
+    # event from another thread, late to the engine), then a loud chord on
+    # top. The box is turned down by exactly what the chord and every note
+    # still remembered (faded from its own release) add up to.
+    desk = Desk(volume=1.0)
+    for ch in range(4):
+        desk.mixer.add_channel(Channel(ch), PIANO)
+    bound = PIANO.note_peak * (100 / 127) ** 2 * SCALE
+    released: list[float] = []
+    for i in range(300):
+        t = 0.5 + i * 0.002
+        ch = Channel(i % 4)
+        desk.at(t).note_on(ch, 60, 100, t)
+        desk.run_until(t + 0.0018)
+        off = t + (0.0012 if i % 3 == 0 else 0.0019)
+        desk.at(off).note_off(ch, 60, off)
+        released.append(off)
+        desk.run_until(t + 0.002)
+    end = 0.5 + 300 * 0.002
+    for note in (60, 64, 67, 72):
+        desk.at(end).note_on(Channel(0), note, 127, end)
+    fades = [math.exp(-(end - when) / RELEASE_TAU_S) for when in released]
+    ringing = sum(bound * fade for fade in fades if fade > FORGET_BELOW)
+    assert any(fade <= FORGET_BELOW for fade in fades)  # the oldest are forgotten
+    chord = bound_total({0: (PIANO, [127] * 4)}, 1.0)
+    expected = 20 * math.log10(LIMIT / (chord + ringing))
+    assert desk.mixer.headroom_db == pytest.approx(expected, abs=1e-9)
+    desk.mixer.all_released(end + 0.1)
+    desk.run_until(end + 10.0)
+    assert desk.mixer.headroom_db == 0.0
+    assert desk.mixer.deadline is None  # every note forgotten: the ticking stops
 
 
 def test_a_quieter_velocity_leaves_more_headroom():
