@@ -48,7 +48,7 @@ from appliance.events import (
     SoundEvent,
     is_midi,
 )
-from appliance.profile import BeamMode, BeamSettings, PlayMode, Profile
+from appliance.profile import Access, BeamMode, BeamSettings, PlayMode, Profile
 from appliance.sound.synth import Synth
 
 log = logging.getLogger(__name__)
@@ -232,25 +232,25 @@ class Engine:
     def _contact(self, source: str, active: bool, t: float) -> None:
         self._require_input(source)
         settings = self.profile.settings_for(InputId(source))
-        f = self._filters.get(source)
-        if f is None:
-            f = self._filters[source] = AccessFilter()
-        edge = f.raw(active, t, settings.access)
-        self._set_deadline(f"{source}/access", f.deadline)
+        edge = self._filtered(source, active, t, settings.access)
         if edge is not None:
             self._edge(source, edge, settings, t)
 
     def key_contact(self, device: str, note: int, active: bool, t: float) -> None:
         """A client's key through its device's access settings, like a switch."""
-        source = key_source(device, note)
-        settings = self.profile.settings_for(InputId(device))
+        access = self.profile.settings_for(InputId(device)).access
+        edge = self._filtered(key_source(device, note), active, t, access)
+        if edge is not None:
+            self._key_edge(device, note, edge, t)
+
+    def _filtered(self, source: str, active: bool, t: float, access: Access) -> Edge | None:
+        """A raw contact through ``source``'s access filter; the edge it makes, if any."""
         f = self._filters.get(source)
         if f is None:
             f = self._filters[source] = AccessFilter()
-        edge = f.raw(active, t, settings.access)
+        edge = f.raw(active, t, access)
         self._set_deadline(f"{source}/access", f.deadline)
-        if edge is not None:
-            self._key_edge(device, note, edge, t)
+        return edge
 
     def _key_edge(self, device: str, note: int, edge: Edge, t: float) -> None:
         source = key_source(device, note)
