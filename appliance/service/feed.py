@@ -21,6 +21,7 @@ from typing import Any
 
 from appliance.control.api import EventSink
 from appliance.engine import Engine
+from appliance.engine.devices import device_of
 from appliance.events import (
     BeamReading,
     Event,
@@ -86,7 +87,8 @@ class Feed:
                 {
                     "event": kind,
                     "t": round(event.t, 4),
-                    "input": event.source,
+                    # A MIDI key's note is its device's: midi:keys#60 is midi:keys.
+                    "input": device_of(event.source) or event.source,
                     "note": event.note,
                     "name": self.engine.voicing.key.spell(event.note),
                     "velocity": event.velocity,

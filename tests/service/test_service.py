@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 import pytest
 from service.harness import HANG_S
 
 from appliance.control.api import ControlError, ErrorCode
 from appliance.control.client import ControlClient
+from appliance.events import DevicePlugged, DeviceUnplugged, NoteOn, midi_input_id
 from appliance.service.run import Service, ServiceOptions
 from appliance.service.systemd import Notifier
 
@@ -186,3 +188,17 @@ def test_hup_restarts_with_a_changed_config_and_keeps_the_unsaved_profile(tmp_pa
             assert len([i for i in c.call("status")["inputs"] if "switch" in i["id"]]) == 2
     finally:
         svc.stop()
+
+
+def test_a_midi_devices_notes_reach_the_stream_and_the_status_as_its_own(service, client, stream):
+    loop = service.box.loop
+    now = time.monotonic()
+    loop.submit(DevicePlugged(now, midi_input_id("keys"), port="Keys"))
+    loop.submit(NoteOn(now, midi_input_id("keys"), 60, 90))
+    seen = stream.until(lambda e: e["event"] == "note_on" and e["input"] == "midi:keys")
+    assert notes(seen)[-1]["name"] == "C4"
+    device = next(i for i in client.call("status")["inputs"] if i["id"] == "midi:keys")
+    assert (device["mode"], device["active"], device["sounding"]) == ("client", True, ["C4"])
+    loop.submit(DeviceUnplugged(time.monotonic(), midi_input_id("keys")))
+    stream.until(lambda e: e["event"] == "note_off" and e["input"] == "midi:keys")
+    assert client.call("status")["notes_sounding"] == 0
