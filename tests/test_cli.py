@@ -487,3 +487,15 @@ def test_sigterm_mid_render_leaves_no_wav_and_no_temp_file(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert files(tmp_path) == ["box.toml", "s.txt"]
+
+
+def test_songs_lists_every_familiar_song_name_first(capsys):
+    from appliance.music.songs import song_names
+
+    assert main(["songs"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) >= 12
+    assert [line.split()[0] for line in lines] == list(song_names())
+    assert any(line.startswith("twinkle_twinkle ") and "4/4" in line for line in lines)
+    assert err == ""

@@ -1,4 +1,4 @@
-"""``tonic scales`` and ``tonic instruments``: the names a profile may use."""
+"""``tonic scales``, ``tonic instruments`` and ``tonic songs``: the names a profile may use."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ def add(commands: Any) -> None:
     scales.set_defaults(run=scales_run)
     instruments = commands.add_parser("instruments", help="list the General MIDI instruments")
     instruments.set_defaults(run=instruments_run)
+    songs = commands.add_parser("songs", help="list the familiar songs, one per line, name first")
+    songs.set_defaults(run=songs_run)
 
 
 def scales_run(args: argparse.Namespace) -> int:
@@ -27,4 +29,12 @@ def instruments_run(args: argparse.Namespace) -> int:
     for inst in all_instruments():
         where = f"drums:{inst.program}" if inst.is_drums else f"{inst.number:>3}"
         print(f"{where:>9}  {inst.name}")
+    return 0
+
+
+def songs_run(args: argparse.Namespace) -> int:
+    from appliance.music.songs import all_songs
+
+    for song in all_songs():
+        print(f"{song.name:<24}  {song.title:<32}  {song.metre}  {len(song.bars)} bars")
     return 0
