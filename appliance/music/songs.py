@@ -9,7 +9,8 @@ from importlib import resources
 from types import MappingProxyType
 
 from appliance.errors import MusicError
-from appliance.music.song import Song, parse_song
+from appliance.music.song import Song
+from appliance.music.song_text import parse_song
 
 SONG_PACKAGE = "appliance.songs"
 SONG_SUFFIX = ".song"

@@ -8,7 +8,8 @@ from itertools import pairwise
 import pytest
 
 from appliance.music import Key
-from appliance.music.song import SongError, parse_song
+from appliance.music.song import SongError
+from appliance.music.song_text import parse_song
 from appliance.music.songs import UnknownSongError, all_songs, song_named
 
 KEYS = [Key(tonic, Key.parse("C", "major").scale) for tonic in range(12)]
@@ -86,6 +87,14 @@ def test_each_error_names_the_file_line_and_fault(change, line, says):
     message = str(caught.value)
     assert message.startswith(f"test.song:{line}: "), message
     assert says in message
+
+
+def test_sharps_are_notes_and_chords_not_comments():
+    song = parse(GOOD.replace("key: G major", "key: F# major").replace("C5 B4", "B4 A#4"))
+    assert song.key.tonic == 6
+    assert [n.offset for n in song.melody][2:4] == [5, 4]
+    sharp_chord = parse(GOOD.replace("[IV]", "[F#m]")).in_key(Key.parse("G", "major"))
+    assert sharp_chord.chords[1].notes == (54, 57, 61)  # F# A C#
 
 
 def test_a_missing_header_field_is_named():
