@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from queue import Empty, SimpleQueue
 from time import perf_counter
 
@@ -51,6 +52,28 @@ class NoJack(RuntimeError):
     """jackd is not installed or would not start."""
 
 
+_registry_checked = False
+
+
+def _forget_dead_servers() -> None:
+    """JACK 1.9.21 never takes back the registry place of a server that did not
+    stop cleanly, and after a few no server starts ("Too many servers already
+    active"). With no jackd running, the registry holds only the dead: remove
+    it, once, before this process's JACK library attaches to it (the tests do
+    the same: tests/inputs/jack_server.py)."""
+    global _registry_checked
+    if _registry_checked:
+        return
+    _registry_checked = True
+    running = subprocess.run(["pgrep", "-x", "jackd"], capture_output=True, check=False)
+    if running.returncode == 0:
+        return
+    shm = Path("/dev/shm")
+    for entry in shm.glob("jack[-_]*") if shm.is_dir() else []:
+        if entry.is_file():
+            entry.unlink(missing_ok=True)
+
+
 @contextmanager
 def jack_midi(period: int = LATENCY_PERIOD_FRAMES) -> Iterator[str]:
     """A dummy JACK server of its own, and mido on it; yields mido's backend name."""
@@ -58,6 +81,7 @@ def jack_midi(period: int = LATENCY_PERIOD_FRAMES) -> Iterator[str]:
     if jackd is None or jack_wait is None:
         raise NoJack("jackd is not installed (make test installs jackd2)")
     name = f"tonic-bench-{os.getpid()}"
+    _forget_dead_servers()
     # -S, JACK's synchronous mode: see tests/inputs/jack_server.py for what the
     # default asynchronous mode does to a busy client's MIDI.
     args = [jackd, "-n", name, "-S", "-d", "dummy", "-r", str(SAMPLE_RATE), "-p", str(period)]

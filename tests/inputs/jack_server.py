@@ -12,6 +12,7 @@ on one machine never share one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -46,6 +47,7 @@ def jack_server() -> Iterator[str]:
     if jackd is None or jack_wait is None:
         raise JackUnavailable("jackd is not installed (the Makefile's TEST_APT_PACKAGES: jackd2)")
     name = f"tonic-test-{os.getpid()}"
+    _forget_dead_servers()
     # A file, not a pipe: a pipe nobody reads would fill and stall the server.
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
@@ -63,6 +65,48 @@ def jack_server() -> Iterator[str]:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+#: JACK keeps its servers in a registry in shared memory, and a server that did
+#: not stop cleanly (killed, or the machine's tests cut short) stays in it: JACK
+#: 1.9.21 never takes the place back, and after a few the next server refuses
+#: to start ("Too many servers already active").
+SHM = "/dev/shm"
+REGISTRY = "jack-shm-registry"
+
+
+_registry_checked = False
+
+
+def _forget_dead_servers() -> None:
+    """With no jackd running on this machine, JACK's registry holds only the dead:
+    remove it (and their semaphores), and the new server starts a fresh one.
+
+    Once per test run, before this process's JACK library has attached to the
+    registry: removed under it, the library would no longer find any server.
+    """
+    global _registry_checked
+    if _registry_checked:
+        return
+    _registry_checked = True
+    if _jackd_running():
+        return
+    for entry in os.listdir(SHM) if os.path.isdir(SHM) else []:
+        if entry == REGISTRY or entry.startswith(("jack_sem.", "jack-")):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(SHM, entry))
+
+
+def _jackd_running() -> bool:
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/comm") as comm:
+                    if comm.read().strip() in ("jackd", "jackdmp"):
+                        return True
+            except OSError:
+                continue
+    return False
 
 
 def _wait_until_ready(process: subprocess.Popen, name: str, jack_wait: str, log: IO[str]) -> None:
