@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from queue import Empty, SimpleQueue
 from time import perf_counter
@@ -36,7 +36,7 @@ from appliance.sound.fluid import FluidSynth
 from appliance.sound.instruments import Instrument
 from appliance.sound.level import PROVISIONAL, Level
 from appliance.sound.paced import PacedRenderer
-from appliance.sound.synth import Channel, Synth, SynthState
+from appliance.sound.synth import Channel, Scheduled, Synth, SynthState
 
 #: Presses measured per latency benchmark (the issue asks for at least 10,000).
 PRESSES = 10_000
@@ -187,6 +187,15 @@ class TimedSynth(Synth):
     def reset(self) -> None:
         self.inner.reset()
 
+    def sample_clock(self) -> int:
+        return self.inner.sample_clock()
+
+    def schedule(self, events: Sequence[Scheduled]) -> None:
+        self.inner.schedule(events)
+
+    def cancel(self, groups: Iterable[int] | None = None) -> None:
+        self.inner.cancel(groups)
+
     def close(self) -> None:
         self.inner.close()
 
@@ -240,6 +249,15 @@ class _NullSynth(Synth):
         pass
 
     def reset(self) -> None:
+        pass
+
+    def sample_clock(self) -> int:
+        return 0
+
+    def schedule(self, events: Sequence[Scheduled]) -> None:
+        pass
+
+    def cancel(self, groups: Iterable[int] | None = None) -> None:
         pass
 
 

@@ -6,9 +6,11 @@ beside the real ones: the engine above it runs unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from appliance.sound.instruments import Instrument
 from appliance.sound.level import FULL_CC7, Level
-from appliance.sound.synth import Channel, Synth, SynthState
+from appliance.sound.synth import Channel, Scheduled, Synth, SynthState
 
 #: Every instrument's level in a fake synth, unless a test gives others: full
 #: channel volume, and a chord as loud as a levelled piano's.
@@ -23,6 +25,10 @@ class FakeSynth(Synth):
         self.calls: list[tuple[object, ...]] = []
         self.levels = dict(levels or {})
         self.state = SynthState.OFFLINE
+        #: The sample clock, moved by the test (a render moves FluidSynth's).
+        self.frames = 0
+        #: Scheduled events not yet cancelled, in the order they were given.
+        self.scheduled: list[Scheduled] = []
 
     def select_instrument(self, channel: Channel, instrument: Instrument) -> tuple[int, int]:
         self.calls.append(("program", channel, instrument.bank, instrument.program))
@@ -51,3 +57,16 @@ class FakeSynth(Synth):
 
     def reset(self) -> None:
         self.calls.append(("reset",))
+
+    def sample_clock(self) -> int:
+        return self.frames
+
+    def schedule(self, events: Sequence[Scheduled]) -> None:
+        self.scheduled.extend(events)
+
+    def cancel(self, groups: Iterable[int] | None = None) -> None:
+        if groups is None:
+            self.scheduled.clear()
+            return
+        dropped = set(groups)
+        self.scheduled = [e for e in self.scheduled if e.group not in dropped]

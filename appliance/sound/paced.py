@@ -79,7 +79,7 @@ class PacedRenderer:
         quiet = 0
         while not self._stop.is_set():
             if idle_blocks is not None:
-                quiet = quiet + 1 if self.synth.active_voices() == 0 else 0
+                quiet = quiet + 1 if self._silent() else 0
                 if quiet > idle_blocks:
                     self._sleep_until_woken()
                     quiet = 0
@@ -98,8 +98,13 @@ class PacedRenderer:
                 self.late_blocks += 1
                 next_due = clock()
 
+    def _silent(self) -> bool:
+        # Scheduled notes still to come keep the clock going: they are played
+        # by the synth's own sequencer, which only moves while it renders.
+        return self.synth.active_voices() == 0 and not self.synth.has_scheduled()
+
     def _sleep_until_woken(self) -> None:
         woken = self.synth.woken
         woken.clear()
-        if self.synth.active_voices() == 0:  # a note between the check and the clear
+        if self._silent():  # a note between the check and the clear
             woken.wait()

@@ -15,6 +15,8 @@ louder than its ceiling.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import NewType
 
@@ -27,6 +29,25 @@ Channel = NewType("Channel", int)
 
 DRUM_CHANNEL = Channel(9)
 CHANNELS = 16
+
+
+#: Scheduled events carry a group (appliance/engine/accompaniment.py uses one
+#: a beat), so a stop can take back what has not sounded yet. FluidSynth's
+#: sequencer keeps a group as a 16-bit client id, where -1 means "any".
+MAX_GROUP = 2**14
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """A note the synth plays by itself at the start of block ``block``,
+    counted on its own sample clock (:meth:`Synth.sample_clock` // 64):
+    a note-on, or a note-off when ``velocity`` is 0."""
+
+    block: int
+    channel: Channel
+    note: int
+    velocity: int
+    group: int  # 1..MAX_GROUP
 
 
 class SynthState(StrEnum):
@@ -104,6 +125,22 @@ class Synth(ABC):
     def reset(self) -> None:
         """The GS Reset: every voice, controller and program reset, and the
         reverb and chorus emptied (appliance/sound/gs.py)."""
+
+    # -- the synth's own clock: notes scheduled ahead (loops, songs) -------------
+
+    @abstractmethod
+    def sample_clock(self) -> int:
+        """Frames the synth has rendered so far: the clock scheduled notes keep."""
+
+    @abstractmethod
+    def schedule(self, events: Sequence[Scheduled]) -> None:
+        """Play ``events`` at their blocks, timed by the synth's sample clock
+        (never by a thread's wake-up); an event whose block has passed plays
+        in the next block."""
+
+    @abstractmethod
+    def cancel(self, groups: Iterable[int] | None = None) -> None:
+        """Take back scheduled events not yet played: those of ``groups``, or all."""
 
     def clamp_velocity(self, velocity: int) -> int:
         return min(max(int(velocity), 1), self.max_velocity)
