@@ -1,4 +1,4 @@
-"""``tonic scales``, ``tonic instruments`` and ``tonic songs``: the names a profile may use."""
+"""``tonic scales``, ``instruments``, ``songs`` and ``loops``: the names a profile may use."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ def add(commands: Any) -> None:
     instruments.set_defaults(run=instruments_run)
     songs = commands.add_parser("songs", help="list the familiar songs, one per line, name first")
     songs.set_defaults(run=songs_run)
+    loops = commands.add_parser(
+        "loops", help="list the accompaniment loops, one per line, name first"
+    )
+    loops.set_defaults(run=loops_run)
 
 
 def scales_run(args: argparse.Namespace) -> int:
@@ -37,4 +41,12 @@ def songs_run(args: argparse.Namespace) -> int:
 
     for song in all_songs():
         print(f"{song.name:<24}  {song.title:<32}  {song.metre}  {len(song.bars)} bars")
+    return 0
+
+
+def loops_run(args: argparse.Namespace) -> int:
+    from appliance.music.loops import all_loops
+
+    for loop in all_loops():
+        print(f"{loop.name:<24}  {loop.metre!s:<4}  {loop.tempo:>3} bpm  {loop.mood}")
     return 0
