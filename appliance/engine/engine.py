@@ -25,6 +25,7 @@ from typing import Any
 from appliance.engine.access import AccessFilter, Edge
 from appliance.engine.beam_player import BeamPlayer
 from appliance.engine.devices import DeviceRouter, device_of, key_source
+from appliance.engine.song_steps import SongSteps
 from appliance.engine.status import EngineStatus, InputStatus
 from appliance.engine.voicing import Voicing
 from appliance.errors import TonicError
@@ -90,6 +91,7 @@ class Engine:
         self._errors = 0
         self._last_error = ""
         self.devices = DeviceRouter(self)
+        self.songs = SongSteps(self.voicing, self._set_deadline)  # inputs in sequence mode
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             NoteOn: self.devices.note_on,
             NoteOff: self.devices.note_off,
@@ -165,6 +167,7 @@ class Engine:
         """
         self.voicing.now = t
         self.voicing.release_all(source)
+        self.songs.clear()
         for f in self._filters.values():
             f.reset()
         for player in self._beams.values():
@@ -273,6 +276,12 @@ class Engine:
         self._on_panic(event)
 
     def _edge(self, source: str, edge: Edge, settings: Any, t: float) -> None:
+        if settings.mode is PlayMode.SEQUENCE:  # the input's song plays (engine/song_steps.py)
+            if edge is Edge.PRESS:
+                self.songs.press(source, settings, t)
+            else:
+                self.songs.release(source, t)
+            return
         mode = settings.mode if isinstance(settings.mode, PlayMode) else PlayMode.NOTE
         held = self.voicing.held_mode(source)
         if edge is Edge.PRESS:
@@ -353,6 +362,8 @@ class Engine:
         settings = self.profile.settings_for(InputId(source))
         if what == "check":
             self.voicing.stop(source)
+        elif what == "sequence":
+            self.songs.timer(source, t)
         elif what == "access":
             f = self._filters[source]
             edge = f.tick(t, settings.access)
@@ -411,7 +422,8 @@ class Engine:
         self._adopt(new, t)
         for path, _ in changes:
             target, _, field = path.partition(".")
-            if field == "mode" and not is_midi(target):  # else the old mode's notes ring on
+            # Else the old mode's notes ring on; a new song starts from its beginning.
+            if field in ("mode", "song") and not is_midi(target):
                 self._stop(target)
                 self._forget(target)
             elif field == "role" and target in self.devices.devices:
@@ -429,7 +441,10 @@ class Engine:
     def _adopt(self, new: Profile, t: float) -> None:
         old = self.profile
         self.voicing.now = t
+        key = self.voicing.key
         self.voicing.apply(new)
+        if self.voicing.key != key:  # songs move to the new key, each in its place
+            self.songs.rekey(self.voicing.key)
         for listener in self.profile_listeners:
             listener(old, self.profile)
 
@@ -473,6 +488,7 @@ class Engine:
         player = self._beams.pop(source, None)
         if player is not None:
             player.reset(self.voicing)
+        self.songs.reset(source)
         for what in ("access", "beam", "max_note", "check"):
             self._deadlines.pop(f"{source}/{what}", None)
 

@@ -117,6 +117,24 @@ class Voicing:
         channel = self._channel(device, exclusive=True)
         self._sound(source, channel, (note,), velocity, PlayMode.NOTE)
 
+    def play_notes(
+        self,
+        source: str,
+        notes: tuple[int, ...],
+        velocity: int,
+        mode: PlayMode,
+        instrument: str | None = None,
+    ) -> None:
+        """Sound ``notes`` as given, with no harmony lock: a song's own melody or chord.
+
+        On ``source``'s instrument's channel, or ``instrument``'s when named
+        (a song's accompaniment). ``source`` holds them until :meth:`stop`;
+        stop it first if it holds anything, as each press's notes replace the last.
+        """
+        chosen = instrument_for(instrument) if instrument else self.instrument_of(source)
+        channel = self._channels.channel_for(chosen)
+        self._sound(source, channel, notes, velocity, mode)
+
     def _sound(
         self, source: str, channel: Channel, notes: tuple[int, ...], velocity: int, mode: PlayMode
     ) -> None:

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from appliance.events import InputId, InputKind, is_midi, parse_input_id
+from appliance.music.songs import UnknownSongError, song_named
 from appliance.profile.fields import in_range, setting
 from appliance.sound.instruments import instrument_for
 
@@ -23,6 +24,21 @@ class PlayMode(StrEnum):
     NOTE = "note"  # press = note on, release = note off
     LATCH = "latch"  # a press toggles a sustained note
     CHORD = "chord"  # press plays the triad on the input's degree; release stops it
+    SEQUENCE = "sequence"  # each press steps through a familiar song (engine/song_steps.py)
+
+
+class SequenceStep(StrEnum):
+    """How far one press moves through the song in sequence mode."""
+
+    NOTE = "note"  # the next melody note, held while pressed
+    PHRASE = "phrase"  # the next whole phrase, played in time at the song's tempo
+
+
+class SongEnd(StrEnum):
+    """What a press does once the song in sequence mode has ended."""
+
+    RESTART = "restart"  # the next press starts the song again
+    STOP = "stop"  # presses stay silent until the song or mode is set again
 
 
 class BeamMode(StrEnum):
@@ -73,9 +89,21 @@ def _instrument(name: str) -> str:
     return name
 
 
+def _song(name: str) -> str:
+    try:
+        return song_named(name).name  # stored as `tonic songs` prints it
+    except UnknownSongError as e:  # keep its did-you-mean, but report it as a bad value
+        raise ValueError(str(e)) from None
+
+
+#: The song a switch or pad steps through in sequence mode until one is chosen:
+#: the tune most clients already know.
+DEFAULT_SONG = "twinkle_twinkle"
+
+
 # Fields shared by several kinds, declared once.
 def _mode() -> Any:
-    return setting(PlayMode.NOTE, PlayMode, "note, latch or chord")
+    return setting(PlayMode.NOTE, PlayMode, "note, latch, chord or sequence")
 
 
 def _degree() -> Any:
@@ -136,6 +164,14 @@ class ContactSettings(_Timed):
     release_ms: int = _release_ms()
     lockout_ms: int = _lockout_ms()
     max_note_s: float = _max_note_s()
+    song: str = setting(DEFAULT_SONG, str, "sequence mode: a name from `tonic songs`", _song)
+    step: SequenceStep = setting(
+        SequenceStep.NOTE, SequenceStep, "sequence mode: a press plays the next note or phrase"
+    )
+    at_end: SongEnd = setting(
+        SongEnd.RESTART, SongEnd, "sequence mode, after the last note: restart or stop"
+    )
+    accompany: bool = setting(True, bool, "sequence mode: the song's chords sound softly under it")
 
 
 @dataclass(frozen=True, slots=True)
