@@ -65,6 +65,10 @@ def in_range(lo: float, hi: float) -> Check:
     return InRange(lo, hi)
 
 
+_BOOLEAN_WORDS = {"true": True, "yes": True, "on": True, "1": True}
+_BOOLEAN_WORDS |= {"false": False, "no": False, "off": False, "0": False}
+
+
 def from_toml(spec: Spec, value: object) -> Any:
     """Take a value as TOML gave it; the type must already be right."""
     kind = spec.kind
@@ -85,6 +89,11 @@ def from_text(spec: Spec, text: str) -> Any:
     text = text.strip()
     if issubclass(kind, enum.Enum):
         return _enum(kind, text)
+    if kind is bool:  # bool("false") is True: read the words a person types
+        word = _BOOLEAN_WORDS.get(text.lower())
+        if word is None:
+            raise ValueError(f"must be true or false, got {excerpt(text)}")
+        return _checked(spec, word)
     try:
         parse: Callable[[str], Any] = kind
         value = parse(text) if kind is not str else text

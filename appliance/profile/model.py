@@ -17,6 +17,7 @@ from typing import Any
 from appliance.errors import MusicError, ProfileError
 from appliance.events import InputId, midi_input_id, parse_input_id
 from appliance.music import Key, parse_pitch_class, scale_named
+from appliance.profile.accompaniment import SECTIONS, LoopSettings, TurnSettings
 from appliance.profile.fields import from_text, in_range, setting, specs
 from appliance.profile.inputs import (
     BeamSettings,
@@ -40,6 +41,7 @@ class HarmonySource(StrEnum):
 
     SCALE = "scale"  # the profile's key and scale
     THERAPIST = "therapist"  # the chord the therapist's MIDI keyboard holds
+    LOOP = "loop"  # the accompaniment loop's chord, bar by bar
 
 
 def _key(name: str) -> str:
@@ -52,6 +54,17 @@ def _scale(name: str) -> str:
     return scale_named(name).name
 
 
+#: The tempi a loop plays at: slow enough for a lullaby, quick enough for a reel.
+TEMPO_RANGE = (40, 160)
+
+
+def _tempo(bpm: int) -> int:
+    lo, hi = TEMPO_RANGE
+    if bpm != 0 and not lo <= bpm <= hi:
+        raise ValueError(f"must be 0 (each loop's own) or in range {lo}..{hi}, got {bpm}")
+    return bpm
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """A client's profile, validated. Change it with :meth:`with_setting`."""
@@ -61,8 +74,11 @@ class Profile:
     scale: str = setting("major_pentatonic", str, "a name from `tonic scales`", _scale)
     volume: float = setting(0.6, float, "0..1 of the box's safe maximum", in_range(0.0, 1.0))
     harmony: HarmonySource = setting(
-        HarmonySource.SCALE, HarmonySource, "what client notes lock to: scale or therapist"
+        HarmonySource.SCALE, HarmonySource, "what client notes lock to: scale, therapist or loop"
     )
+    tempo: int = setting(0, int, "beats per minute, 40..160; 0 = each loop's own", _tempo)
+    loop: LoopSettings = field(default_factory=LoopSettings)
+    turns: TurnSettings = field(default_factory=TurnSettings)
     inputs: Mapping[InputId, Any] = field(default_factory=lambda: MappingProxyType({}))
     version: int = PROFILE_VERSION
 
@@ -93,8 +109,11 @@ class Profile:
 
     def _with_one(self, path: str, text: str) -> Profile:
         target, dot, fieldname = path.partition(".")
+        if dot and target in SECTIONS:
+            section = _replace(getattr(self, target), fieldname, text, path)
+            return dataclasses.replace(self, **{target: section})
         if not dot:
-            if path == "inputs" or path == "version":
+            if path == "inputs" or path == "version" or path in SECTIONS:
                 raise ProfileError(f"{path} cannot be set; valid settings: {top_level_names()}")
             return _replace(self, path, text, path)
         if len(target) > EXCERPT_CHARS:  # no input's name is this long; do not quote it all
@@ -185,7 +204,8 @@ def _shown(path: str) -> str:
 
 
 def top_level_names() -> str:
-    return ", ".join(specs(Profile)) + ", <input>.<field>"
+    sections = ", ".join(f"{name}.<field>" for name in SECTIONS)
+    return ", ".join(specs(Profile)) + f", {sections}, <input>.<field>"
 
 
 def _replace(obj: Any, fieldname: str, text: str, path: str) -> Any:

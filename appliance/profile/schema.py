@@ -15,6 +15,7 @@ import dataclasses
 import enum
 from typing import Any
 
+from appliance.profile.accompaniment import SECTIONS
 from appliance.profile.fields import MAX_TEXT_CHARS, InRange, Spec, specs
 from appliance.profile.inputs import SETTINGS_FOR_KIND
 from appliance.profile.model import MAX_INPUT_NUMBER, PROFILE_VERSION, Profile
@@ -40,6 +41,9 @@ def profile_schema() -> dict[str, Any]:
         },
         **_fields(Profile),
     }
+    for name, section in SECTIONS.items():
+        properties[name] = _settings(name, section)
+        properties[name]["description"] = f"the [{name}] section: {section.__doc__}"
     for kind in kinds:
         properties[kind] = {
             "type": "object",

@@ -22,6 +22,7 @@ from typing import Any
 from appliance.atomic import write_text_atomic
 from appliance.errors import ProfileError
 from appliance.events import InputId, InputKind, input_id, is_midi, midi_input_id
+from appliance.profile.accompaniment import SECTIONS
 from appliance.profile.fields import from_toml, specs
 from appliance.profile.inputs import SETTINGS_FOR_KIND, default_settings
 from appliance.profile.migrate import upgrade
@@ -122,14 +123,32 @@ def _build(data: Mapping[str, Any], errors: list[str]) -> tuple[Profile, _Clean]
         if name in top:
             if not _take(top[name], name, value, values, errors):
                 key_and_scale = key_and_scale and name not in ("key", "scale")
+        elif name in SECTIONS:
+            values[name] = _section(name, value, errors)
         elif name in kinds:
             found, ok = _inputs(kinds[name], value, errors)
             inputs.update(found)
             clean += ok
         else:
-            errors.append(_unknown(_key(name), [*top, *kinds, "version"], name))
+            errors.append(_unknown(_key(name), [*top, *SECTIONS, *kinds, "version"], name))
     profile = Profile(**values, inputs=MappingProxyType(inputs))
     return profile, _Clean(tuple(clean), key_and_scale)
+
+
+def _section(name: str, table: object, errors: list[str]) -> Any:
+    """A section such as ``[loop]``: its fields, each checked; defaults for the rest."""
+    settings_type = SECTIONS[name]
+    if not isinstance(table, dict):
+        errors.append(f"{name}: must be a table, [{name}]")
+        return settings_type()
+    fields = specs(settings_type)
+    values: dict[str, Any] = {}
+    for field, value in table.items():
+        if field in fields:
+            _take(fields[field], f"{name}.{field}", value, values, errors, key=field)
+        else:
+            errors.append(_unknown(f"{name}.{_key(field)}", list(fields), field))
+    return settings_type(**values)
 
 
 def _inputs(
@@ -224,6 +243,10 @@ def dump_profile(profile: Profile) -> str:
     lines = [f"version = {profile.version}"]
     for name in specs(Profile):
         lines.append(f"{name} = {_toml_value(getattr(profile, name))}")
+    for name in SECTIONS:
+        section = getattr(profile, name)
+        lines += ["", f"[{name}]"]
+        lines += [f"{f} = {_toml_value(getattr(section, f))}" for f in specs(type(section))]
     by_kind: dict[str, list[tuple[int | str, Any]]] = {}
     for iid, settings in profile.inputs.items():
         kind, _, number = iid.partition(":")

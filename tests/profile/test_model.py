@@ -162,9 +162,9 @@ def test_unknown_switch_field_lists_the_valid_fields(profile):
 
 def test_unknown_top_level_field_lists_the_valid_fields(profile):
     with pytest.raises(ProfileError) as e:
-        profile.with_setting("tempo", "120")
+        profile.with_setting("colour", "red")
     message = str(e.value)
-    assert "'tempo'" in message
+    assert "'colour'" in message
     for name in ("name", "key", "scale", "volume"):
         assert name in message
 
@@ -183,6 +183,7 @@ def test_every_declared_field_is_settable_by_text(profile):
         "scale": "blues",
         "volume": "0.5",
         "harmony": "therapist",
+        "tempo": "120",
         "mode": "latch",
         "instrument": "flute",
         "degree": "2",
@@ -258,3 +259,29 @@ def test_any_setting_text_changes_the_profile_or_gives_one_line(path, text):
         assert "\n" not in str(e)
     else:
         assert isinstance(changed, Profile)
+
+
+def test_the_loop_and_turns_sections_are_set_by_path(profile):
+    changed = profile.with_settings(
+        [("loop.volume", "0.4"), ("loop.wait", "yes"), ("turns.pass_after", "time")]
+    )
+    assert changed.loop.volume == 0.4
+    assert changed.loop.wait is True
+    assert str(changed.turns.pass_after) == "time"
+    assert changed.with_setting("loop.wait", "off").loop.wait is False
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "message"),
+    [
+        ("loop.colour", "red", r"^unknown setting 'loop.colour'; valid fields are: name, volume"),
+        ("loop.wait", "maybe", r"^loop.wait: must be true or false, got 'maybe'"),
+        ("loop.volume", "2", r"^loop.volume: must be in range 0.0..1.0"),
+        ("turns.notes", "0", r"^turns.notes: must be in range 1..64"),
+        ("tempo", "200", r"^tempo: must be 0 \(each loop's own\) or in range 40..160, got 200"),
+        ("loop", "x", r"^loop cannot be set"),
+    ],
+)
+def test_bad_section_values_name_the_path(profile, path, text, message):
+    with pytest.raises(ProfileError, match=message):
+        profile.with_setting(path, text)

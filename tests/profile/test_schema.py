@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 
 from appliance.errors import ProfileError
 from appliance.profile import Profile, default_profile, dump_profile
+from appliance.profile.accompaniment import SECTIONS
 from appliance.profile.fields import specs
 from appliance.profile.inputs import SETTINGS_FOR_KIND
 from appliance.profile.model import MAX_INPUT_NUMBER
@@ -67,7 +68,9 @@ def test_it_is_a_valid_draft_2020_12_schema():
 
 
 def test_it_declares_every_field_the_loader_knows():
-    assert set(SCHEMA["properties"]) == {"version", *specs(Profile), *KINDS}
+    assert set(SCHEMA["properties"]) == {"version", *specs(Profile), *SECTIONS, *KINDS}
+    for name, section in SECTIONS.items():
+        assert list(SCHEMA["properties"][name]["properties"]) == list(specs(section))
     for kind, settings in KINDS.items():
         declared = SCHEMA["$defs"][kind]["properties"]
         assert list(declared) == list(specs(settings))
@@ -168,7 +171,7 @@ def test_input_numbers_outside_the_box_are_refused_by_both(number):
 
 def test_unknown_fields_and_versions_are_refused_by_both():
     for data in (
-        {"version": 1, "tempo": 90},
+        {"version": 1, "colour": "red"},
         {"version": 1, "switch": {"1": {"colour": "red"}}},
         {"version": 2},
         {"name": "no version"},

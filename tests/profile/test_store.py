@@ -151,8 +151,8 @@ def test_version_must_be_the_integer_one(version):
         ("[switch.0]\nmode = 'note'", r"^switch.0: inputs are numbered from 1"),
         (
             "[knob.1]\nmode = 'note'",
-            r"^knob: unknown field \(valid: name, key, scale, volume, harmony, "
-            r"switch, pad, beam, midi",
+            r"^knob: unknown field \(valid: name, key, scale, volume, harmony, tempo, "
+            r"loop, turns, switch, pad, beam, midi",
         ),
         ("[beam.1]\nmode = 'note'", r"^beam.1.mode: must be one of zones, expression, trigger"),
         ("volume = nan", r"^volume: must be in range"),
@@ -222,6 +222,8 @@ def test_dump_layout_is_stable_and_hand_editable():
     ]
     sections = [line for line in lines if line.startswith("[")]
     assert sections == [
+        "[loop]",
+        "[turns]",
         *(f"[switch.{n}]" for n in (1, 2, 3, 4, 12)),
         *(f"[pad.{n}]" for n in range(1, 13)),
         "[beam.1]",
@@ -657,3 +659,17 @@ def test_midi_problems_come_with_the_others():
         "midi.keys.degree",
         "midi.pads.actions",
     ]
+
+
+def test_sections_load_save_and_name_their_problems():
+    text = 'version = 1\ntempo = 72\n[loop]\nvolume = 0.5\nwait = true\n[turns]\ncue = "none"\n'
+    profile = parse_profile(text)
+    assert (profile.tempo, profile.loop.volume, profile.loop.wait) == (72, 0.5, True)
+    assert str(profile.turns.cue) == "none"
+    assert parse_profile(dump_profile(profile)) == profile
+    with pytest.raises(ProfileError) as e:
+        parse_profile('version = 1\n[loop]\nwiat = true\nvolume = "loud"\n[turns]\nnotes = 0\n')
+    message = str(e.value)
+    assert "loop.wiat: unknown field; did you mean 'wait'?" in message
+    assert "loop.volume: must be a number" in message
+    assert "turns.notes: must be in range 1..64" in message
