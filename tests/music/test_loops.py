@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from appliance.music.loop import Loop, PartRole, Tone
@@ -106,6 +108,14 @@ def test_the_walking_bass_walks_on_swung_triplets():
 def test_the_shanty_sways_in_two_dotted_beats():
     shanty = loop_named("Sea-Shanty")
     assert (shanty.metre, shanty.beats) == (Metre(6, 8), 2)
+
+
+def test_the_docs_list_every_loop():
+    docs = (Path(__file__).parents[2] / "docs" / "loops.md").read_text(encoding="utf-8")
+    rows = {line.split("`")[1]: line for line in docs.splitlines() if line.startswith("| `")}
+    for loop in all_loops():
+        cells = [cell.strip() for cell in rows[loop.name].split("|")]
+        assert cells[2:5] == [loop.mood, str(loop.metre), str(loop.tempo)], loop.name
 
 
 def test_lookup_forgives_case_spaces_and_hyphens():
