@@ -122,7 +122,7 @@ class LoopError(MusicError):
     """A loop file that cannot be read: the message names file, line and fault."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _PartLines:
     """A part as the first pass finds it: its line and its rows, unparsed."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.music.loop import Hit, PartRole
+from appliance.music.loop import Hit, Loop, PartRole
 from appliance.music.loop_text import ACCENT, NORMAL, SOFT, LoopError, parse_loop
 from appliance.music.song import ChordQuality, Metre
 
@@ -31,7 +31,7 @@ pad: warm pad drone
 """
 
 
-def parse(text: str) -> object:
+def parse(text: str) -> Loop:
     return parse_loop(text, name="test", origin="test.loop")
 
 
