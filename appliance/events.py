@@ -193,6 +193,25 @@ class InstrumentLevelled(Event):
     instrument: str  # its General MIDI name
 
 
+class BandAction(StrEnum):
+    """What the therapist (or a script) asks of the accompaniment."""
+
+    LOOP_START = "loop start"  # ``name``: a loop, or empty for the profile's
+    LOOP_STOP = "loop stop"
+    SONG_START = "song start"  # ``name``: a song
+    SONG_STOP = "song stop"
+    TURN_NEXT = "turn next"
+
+
+@dataclass(frozen=True, slots=True)
+class BandCommand(Event):
+    """Start or stop the loop or a song, or pass the turn to the next player."""
+
+    action: BandAction
+    name: str = ""
+    source: str = "control"
+
+
 @dataclass(frozen=True, slots=True)
 class Panic(Event):
     """Silence everything now."""

@@ -14,7 +14,11 @@ from appliance.errors import ProfileError
 from appliance.sound.instruments import Instrument
 from appliance.sound.synth import CHANNELS, DRUM_CHANNEL, Channel
 
-MELODIC = tuple(Channel(c) for c in range(CHANNELS) if c != DRUM_CHANNEL)
+#: The top four channels belong to the accompaniment (engine/accompaniment.py:
+#: a song's melody, the loop's bass, chords and pad), so a loop starting mid-session
+#: never takes a client's channel from under a held note.
+ACCOMPANIMENT = frozenset(Channel(c) for c in range(12, CHANNELS))
+MELODIC = tuple(Channel(c) for c in range(CHANNELS) if c != DRUM_CHANNEL and c not in ACCOMPANIMENT)
 
 
 class ChannelMap:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from appliance.engine.access import AccessFilter, Edge
+from appliance.engine.band import Band
 from appliance.engine.beam_player import BeamPlayer
 from appliance.engine.devices import DeviceRouter, device_of, key_source
 from appliance.engine.song_steps import SongSteps
@@ -30,6 +31,7 @@ from appliance.engine.status import EngineStatus, InputStatus
 from appliance.engine.voicing import Voicing
 from appliance.errors import TonicError
 from appliance.events import (
+    BandCommand,
     BeamReading,
     ControlChange,
     DevicePlugged,
@@ -50,6 +52,7 @@ from appliance.events import (
     is_midi,
 )
 from appliance.profile import Access, BeamMode, BeamSettings, PlayMode, Profile
+from appliance.profile.accompaniment import SECTIONS
 from appliance.sound.synth import Synth
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,8 @@ Listener = Callable[[SoundEvent], None]
 #: The mixer's steps (volume fades, headroom, panic's fade: engine/mixer.py)
 #: run as a timer of their own.
 _MIX_TIMER = "box/mix"
+#: The band's (engine/band.py): planning the loop's next beat, announcing its notes.
+_BAND_TIMER = "box/band"
 #: How long ``sound_check`` holds an input's note: long enough to hear the
 #: instrument's attack and pitch, short enough not to talk over the client.
 CHECK_NOTE_S = 0.6
@@ -91,6 +96,7 @@ class Engine:
         self._errors = 0
         self._last_error = ""
         self.devices = DeviceRouter(self)
+        self.band = Band(self.voicing)
         self.songs = SongSteps(self.voicing, self._set_deadline)  # inputs in sequence mode
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             NoteOn: self.devices.note_on,
@@ -103,6 +109,7 @@ class Engine:
             Released: self._on_released,
             BeamReading: self._on_beam,
             SetSetting: self._on_set,
+            BandCommand: self.band.command,
             Panic: self._on_panic,
             InputOffline: self._on_offline,
             InputOnline: self._on_online,
@@ -144,6 +151,7 @@ class Engine:
     def next_deadline(self) -> float | None:
         """When the engine next needs :meth:`tick`, or None when nothing is pending."""
         self._set_deadline(_MIX_TIMER, self.voicing.mixer.deadline)
+        self._set_deadline(_BAND_TIMER, self.band.deadline)
         return min(self._deadlines.values(), default=None)
 
     def tick(self, now: float) -> None:
@@ -166,6 +174,7 @@ class Engine:
         Used on stop, panic and sensor loss, so nothing is ever left droning.
         """
         self.voicing.now = t
+        self.band.silence(t)
         self.voicing.release_all(source)
         self.songs.clear()
         for f in self._filters.values():
@@ -210,6 +219,7 @@ class Engine:
             )
         return EngineStatus(
             harmony=v.harmony.describe(v.key),
+            loop=self.band.describe(),
             profile=self.profile.name,
             key=self.profile.key,  # as the therapist typed it (F# stays F#)
             scale=v.key.scale.name,
@@ -259,6 +269,7 @@ class Engine:
         source = key_source(device, note)
         self._stop(source)
         if edge is Edge.PRESS:
+            self.band.client_played(t)
             self.devices.client_press(device, note)
             limit = self.profile.settings_for(InputId(device)).max_note_s
             if limit > 0:  # a key held down (or a book on the keyboard) must not drone
@@ -276,6 +287,8 @@ class Engine:
         self._on_panic(event)
 
     def _edge(self, source: str, edge: Edge, settings: Any, t: float) -> None:
+        if edge is Edge.PRESS:  # "wait for me": the loop moves on while the client plays
+            self.band.client_played(t)
         if settings.mode is PlayMode.SEQUENCE:  # the input's song plays (engine/song_steps.py)
             if edge is Edge.PRESS:
                 self.songs.press(source, settings, t)
@@ -320,6 +333,8 @@ class Engine:
         player.moved(t, s, self.voicing)
         if player.note_started != started:  # a new note, or silence: restart the limit
             end = player.note_started
+            if end is not None:
+                self.band.client_played(t)
             limited = end is not None and s.max_note_s > 0
             deadline = end + s.max_note_s if end is not None and limited else None
             self._set_deadline(f"{source}/max_note", deadline)
@@ -347,6 +362,9 @@ class Engine:
     def _timer(self, source: str, what: str, t: float) -> None:
         if f"{source}/{what}" == _MIX_TIMER:
             self.voicing.tick(t)
+            return
+        if f"{source}/{what}" == _BAND_TIMER:
+            self.band.tick(t)
             return
         device = device_of(source)
         if device is not None:  # a client's key: its access filter and its note's limit
@@ -412,7 +430,8 @@ class Engine:
         changes = list(changes)
         for path, _ in changes:
             target, dot, _field = path.partition(".")
-            if dot and not is_midi(target):  # a device's settings wait for it to plug in
+            # A device's settings wait for it to plug in; a section is no input.
+            if dot and not is_midi(target) and target not in SECTIONS:
                 self._require_input(target)
         old = self.profile
         if checked is not None and checked[0] is old:
@@ -437,12 +456,14 @@ class Engine:
         for source in list(self._filters) + list(self._beams):
             self._forget(source)
         self._adopt(profile, t)
+        self.band.loaded(profile, t)
 
     def _adopt(self, new: Profile, t: float) -> None:
         old = self.profile
         self.voicing.now = t
         key = self.voicing.key
         self.voicing.apply(new)
+        self.band.follow(self.profile, t)
         if self.voicing.key != key:  # songs move to the new key, each in its place
             self.songs.rekey(self.voicing.key)
         for listener in self.profile_listeners:

@@ -8,7 +8,11 @@ The profile's ``harmony`` chooses the source:
   therapist strikes a key; lifting the hands keeps the last chord, so clients
   are never left without a harmony. Until the therapist plays, it is the key.
 
-A later source (the accompaniment's chord) plugs in here too. Notes already
+* ``loop``: the chord of the accompaniment loop's bar now sounding
+  (appliance/engine/accompaniment.py tells it at each downbeat). With no loop
+  playing, it is the key.
+
+Notes already
 sounding keep sounding when the harmony moves: their note-offs stop exactly
 what was started (engine/voices.py), so nothing is left stuck.
 """
@@ -28,11 +32,17 @@ class Harmony:
         self.source = source
         #: The therapist's last chord, kept when the keys are released.
         self.heard: HeardChord | None = None
+        #: The loop's chord in the bar sounding now; None while no loop plays.
+        self.accompaniment: HeardChord | None = None
 
     @property
     def chord(self) -> HeardChord | None:
         """The chord clients lock to now, or None when they play the scale."""
-        return self.heard if self.source is HarmonySource.THERAPIST else None
+        if self.source is HarmonySource.THERAPIST:
+            return self.heard
+        if self.source is HarmonySource.LOOP:
+            return self.accompaniment
+        return None
 
     def describe(self, key: Key) -> str:
         chord = self.chord

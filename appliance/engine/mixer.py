@@ -112,6 +112,8 @@ class PanicStep(Enum):
 class _Strip:
     level: Level
     sent: int | None = None
+    #: A fraction of the level (amplitude): the accompaniment's channels sit under the client's.
+    share: float = 1.0
 
 
 class _Ringing:
@@ -234,10 +236,33 @@ class Mixer:
 
     # -- channels -------------------------------------------------------------------
 
-    def add_channel(self, channel: Channel, level: Level) -> None:
+    def add_channel(self, channel: Channel, level: Level, share: float = 1.0) -> None:
         """A channel given an instrument: set its volume now, before any note."""
-        self._strips[channel] = _Strip(level)
+        self._strips[channel] = _Strip(level, share=share)
         self._push(channel)
+
+    def set_share(self, channel: Channel, share: float) -> None:
+        """Move a channel's share of its level (the loop's volume), at once."""
+        strip = self._strips.get(channel)
+        if strip is not None and strip.share != share:
+            strip.share = share
+            self._push(channel)
+
+    def reserve(self, channel: Channel, notes: dict[int, int], t: float) -> None:
+        """Count ``notes`` (note: velocity) as held on ``channel`` from ``t``, in
+        place of what it held: the accompaniment's next bar, counted before any
+        of it sounds, so the headroom is there when it does."""
+        if channel not in self._strips:
+            return
+        for note in [n for n in self._held.get(channel, {}) if n not in notes]:
+            self.note_off(channel, note, t)
+        self._catch_up(t)
+        self._held[channel] = {n: (v / _FULL_VELOCITY) ** 2 for n, v in notes.items()}
+        target = self._headroom_target(t)
+        if target < self._headroom_db:
+            self._headroom_db = target
+            self._push_all()
+        self._schedule(t)
 
     def relevel(self, channel: Channel, level: Level) -> None:
         strip = self._strips.get(channel)
@@ -264,7 +289,7 @@ class Mixer:
         weight = self._held.get(channel, {}).pop(note, None)
         strip = self._strips.get(channel)
         if weight is not None and strip is not None:
-            self._ringing.add(t, strip.level.note_peak * weight * self._scale)
+            self._ringing.add(t, strip.level.note_peak * weight * self._scale * strip.share)
             self._schedule(t)
 
     def all_released(self, t: float) -> None:
@@ -358,7 +383,7 @@ class Mixer:
         each = level.note_peak * sum(weights.values())
         chords = math.ceil(len(weights) / CHORD_NOTES)
         as_chords = level.chord_peak * CHORD_MARGIN * chords * max(weights.values())
-        return min(each, as_chords) * self._scale
+        return min(each, as_chords) * self._scale * strip.share
 
     def _moving(self) -> bool:
         # A held chord at a steady headroom gain needs no ticks; a recovering
@@ -400,7 +425,9 @@ class Mixer:
 
     def _send_strip(self, channel: Channel, strip: _Strip, gain: _Gain) -> None:
         scale, fade, panicking = gain
-        cc = strip.level.trim * scale * fade
+        # CC7 scales amplitude by its square (FluidSynth's curve), so a share
+        # of the level is its square root in CC7.
+        cc = strip.level.trim * math.sqrt(strip.share) * scale * fade
         # A panic's fade may reach 0; otherwise a channel keeps its quietest
         # volume, so FluidSynth does not drop a held note as inaudible.
         value = min(FULL_CC7, round(cc)) if panicking else min(FULL_CC7, max(1, round(cc)))

@@ -37,3 +37,5 @@ class EngineStatus:
     #: What client notes lock to now: the key ("C major pentatonic") or the
     #: therapist's chord ("A minor").
     harmony: str = ""
+    #: The accompaniment loop playing ("calypso, bar 5"), or "".
+    loop: str = ""

@@ -20,7 +20,7 @@ from appliance.events import InputId, SoundEvent, SoundKind
 from appliance.music import ChordShape, Key, chord_on
 from appliance.profile import PlayMode, Profile
 from appliance.sound.instruments import Instrument, instrument_for
-from appliance.sound.synth import Channel, Synth
+from appliance.sound.synth import DRUM_CHANNEL, Channel, Synth
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ class Voicing:
         self.now = 0.0  # the time of what the engine is doing now
         self._voices = Voices()
         self._channels = ChannelMap(self._assign)
+        #: The accompaniment's channels and their instruments (engine/accompaniment.py).
+        self._band: dict[Channel, Instrument] = {}
         self.mixer = Mixer(
             self._send_level,
             volume=profile.volume,
@@ -88,9 +90,50 @@ class Voicing:
 
     def relevel(self, instrument_name: str) -> None:
         """Set the level of every channel playing this instrument, now it is measured."""
-        for channel, instrument in self._channels.assigned().items():
+        for channel, instrument in [*self._channels.assigned().items(), *self._band.items()]:
             if instrument.name == instrument_name:
                 self.mixer.relevel(channel, self.synth.level_of(instrument))
+
+    # -- the accompaniment's channels -------------------------------------------------
+
+    def program_band(self, instruments: dict[Channel, Instrument], share: float) -> None:
+        """Set the accompaniment's channels up: programs, and levels at ``share``
+        of a client instrument's. The drum channel is left to a client whose
+        input plays a kit: the loop's drums then play on the client's kit."""
+        client_kit = DRUM_CHANNEL in self._channels.assigned()
+        for channel, instrument in instruments.items():
+            if channel == DRUM_CHANNEL and client_kit:
+                continue
+            if self._band.get(channel) == instrument:
+                self.mixer.set_share(channel, share)
+                continue
+            self._band[channel] = instrument
+            self.synth.control_change(channel, _RESET_ALL_CONTROLLERS, 0)
+            self._emit(SoundKind.CC, channel, "loop", control=_RESET_ALL_CONTROLLERS, value=0)
+            bank, program = self.synth.select_instrument(channel, instrument)
+            self._emit(
+                SoundKind.PROGRAM,
+                channel,
+                "loop",
+                value=program,
+                bank=bank,
+                instrument=instrument.name,
+            )
+            self.mixer.add_channel(channel, self.synth.level_of(instrument), share)
+
+    def band_share(self, share: float) -> None:
+        for channel in self._band:
+            self.mixer.set_share(channel, share)
+
+    def announce(
+        self, t: float, kind: SoundKind, channel: Channel, source: str, note: int, velocity: int
+    ) -> None:
+        """Record a note the synth played by itself (scheduled ahead), at its time."""
+        self.now = t
+        if kind is SoundKind.NOTE_ON:
+            self._emit(kind, channel, source, note=note, velocity=velocity)
+        else:
+            self._emit(kind, channel, source, note=note)
 
     def instrument_of(self, iid: str) -> Instrument:
         return instrument_for(self.profile.settings_for(InputId(iid)).instrument)
@@ -191,6 +234,7 @@ class Voicing:
             self._emit(SoundKind.RESET, None, "panic")
         elif step is PanicStep.RESTORE:
             # Every channel set up again, ready to play at once.
+            self._band.clear()  # the reset took the accompaniment's programs too
             self._channels = ChannelMap(self._assign)
             self._prepare_channels()
 

@@ -32,6 +32,8 @@ from types import MappingProxyType
 
 from appliance.errors import ScriptError
 from appliance.events import (
+    BandAction,
+    BandCommand,
     BeamReading,
     ControlChange,
     DevicePlugged,
@@ -183,6 +185,35 @@ def _end(t: float, args: list[str]) -> None:
     return None
 
 
+def _loop(t: float, args: list[str]) -> Event:
+    if args[:1] == ["start"] and len(args) <= 2:
+        name = args[1] if len(args) == 2 else ""
+        if name:
+            from appliance.music.loops import loop_named
+
+            name = loop_named(name).name  # a typo is the script's error, with its line
+        return BandCommand(t, BandAction.LOOP_START, name, source="script")
+    if args == ["stop"]:
+        return BandCommand(t, BandAction.LOOP_STOP, source="script")
+    raise ValueError("expected loop start [name] or loop stop (`tonic loops` lists the names)")
+
+
+def _song(t: float, args: list[str]) -> Event:
+    if args[:1] == ["start"] and len(args) == 2:
+        from appliance.music.songs import song_named
+
+        return BandCommand(t, BandAction.SONG_START, song_named(args[1]).name, source="script")
+    if args == ["stop"]:
+        return BandCommand(t, BandAction.SONG_STOP, source="script")
+    raise ValueError("expected song start <name> or song stop (`tonic songs` lists the names)")
+
+
+def _turn(t: float, args: list[str]) -> Event:
+    if args == ["next"]:
+        return BandCommand(t, BandAction.TURN_NEXT, source="script")
+    raise ValueError("expected turn next")
+
+
 def _panic(t: float, args: list[str]) -> Event:
     if args:
         raise ValueError("takes no arguments")
@@ -209,6 +240,9 @@ COMMANDS: Mapping[str, Command] = MappingProxyType(
     {
         "set": Command("KEY=VALUE", _set),
         "panic": Command("", _panic),
+        "loop": Command("start [name] | stop", _loop),
+        "song": Command("start <name> | stop", _song),
+        "turn": Command("next", _turn),
         "end": Command("", _end),
     }
 )

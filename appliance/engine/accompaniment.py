@@ -1,0 +1,444 @@
+"""The accompaniment loop player: a band that keeps time on the synth's own clock.
+
+Notes are never played by waking a thread at their time. A beat's notes are
+handed to the synth :data:`LEAD_S` before the beat, stamped with the block
+they sound in (:meth:`appliance.sound.synth.Synth.schedule`: FluidSynth's
+sequencer, counting the synth's samples), so an onset is exact to the
+64-sample block however busy the machine is, live and in ``tonic render``
+alike. The engine's owner thread only has to wake once a beat, some time in
+the :data:`LEAD_S` before it, which a loaded machine manages easily.
+
+The grid is kept in samples from the loop's first downbeat, so tempo changes
+and long sessions never drift. Everything the player decides, it decides
+bar by bar or beat by beat:
+
+* **At each bar line**: the chord (the progression moves on, or, waiting for
+  the client, holds), the tempo, the key and its major or minor flavour, a
+  change of loop and a stop all take effect on a bar line.
+* **At each beat**: full band or the soft drone (wait mode). A beat already
+  handed to the synth but not yet begun is taken back and planned again when
+  something changes before it (a press that ends a drone, a new key, a stop),
+  so a change is heard from the next beat or bar, never a bar late.
+
+Every note is announced as a :class:`~appliance.events.SoundEvent` with
+source ``"loop"`` when it sounds (an engine timer, not the sound's clock), so
+the events log and the MIDI record hold exactly what was heard, and a note
+taken back before it sounded is never announced.
+
+The loop plays on channels of its own (:data:`LOOP_CHANNELS`), set a few dB
+under the client's instruments by the mixer, so the client is always heard
+over it. It runs on the engine's owner thread only.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from appliance.engine.mixer import VOLUME_TAPER
+from appliance.events import SoundKind
+from appliance.music import Key
+from appliance.music.heard_chord import HeardChord, hear_chord
+from appliance.music.loop import Loop, PartRole
+from appliance.music.notes import PitchClass
+from appliance.music.song import SEMITONES, Chord
+from appliance.profile.accompaniment import LoopSettings
+from appliance.sound.synth import BLOCK_FRAMES, DRUM_CHANNEL, MAX_GROUP, Channel, Scheduled, Synth
+
+#: A beat is handed to the synth this long before it sounds: more than the
+#: owner thread's worst wake-up on a loaded machine, less than a beat at the
+#: fastest tempo (160 BPM is 0.375 s), so changes still land on the next beat.
+LEAD_S = 0.15
+#: A loop started from silence begins this long after the command, so its
+#: first beat is scheduled ahead like every other.
+START_S = LEAD_S
+#: A scheduled beat may be taken back only while it is at least this far
+#: ahead of the synth's clock (a live audio driver renders a few ms ahead).
+TAKE_BACK_S = 0.02
+#: Each role's channel: the kit on General MIDI's drum channel, the rest at
+#: the top of the range, which client inputs never take (engine/channels.py).
+LOOP_CHANNELS: MappingProxyType[PartRole, Channel] = MappingProxyType(
+    {
+        PartRole.DRUMS: DRUM_CHANNEL,
+        PartRole.BASS: Channel(13),
+        PartRole.CHORDS: Channel(14),
+        PartRole.PAD: Channel(15),
+    }
+)
+#: At loop.volume 1 the loop sits this far under a client's instrument, so a
+#: client's note is always heard over the band.
+LOOP_UNDER_DB = -6.0
+#: The drone (wait mode, nobody playing) is softer than the band.
+DRONE_VELOCITY = 0.6
+SOURCE = "loop"
+
+
+#: A loop note to announce when it sounds: (time, order, kind, channel, note, velocity).
+_Note = tuple[float, int, SoundKind, Channel, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Bar:
+    """One bar as planned at its line: what every beat of it plays over."""
+
+    number: int  # bars since the loop started
+    start: float  # sample position of the downbeat
+    length: float  # samples
+    loop: Loop
+    progress: int  # the progression's position (bar index into the chords)
+    chord: Chord
+    tonic: PitchClass
+    minor: bool
+
+    @property
+    def beat_length(self) -> float:
+        return self.length / self.loop.beats
+
+    def beat_start(self, beat: int) -> float:
+        return self.start + beat * self.beat_length
+
+
+@dataclass(slots=True)
+class _Beat:
+    """A beat handed to the synth: enough to take it back and plan it again."""
+
+    bar: _Bar
+    beat: int
+    start_block: int
+    group: int
+    announcements: list[_Note] = field(default_factory=list)
+
+
+Announce = Callable[[float, SoundKind, Channel, int, int], None]
+
+
+class LoopPlayer:
+    def __init__(
+        self,
+        synth: Synth,
+        announce: Announce,
+        set_chord: Callable[[HeardChord | None], None],
+        on_loop: Callable[[Loop], None],
+    ) -> None:
+        self.synth = synth
+        #: Emits a SoundEvent for a loop note at its time: (t, kind, channel, note, velocity).
+        self._announce = announce
+        #: Tells the harmony the chord of the bar now sounding (or None when stopped).
+        self._set_chord = set_chord
+        #: Called when a loop's first bar is planned, to set its channels up.
+        self._on_loop = on_loop
+        self.loop: Loop | None = None
+        self.settings = LoopSettings()
+        self.tempo = 0  # the profile's; 0 is each loop's own
+        self.key = Key.parse("C", "major")
+        self._next: Loop | None = None  # a change of loop, at the next bar line
+        self._stopping = False
+        #: Engine time <-> synth samples: (t, samples) taken when the loop started.
+        self._origin = (0.0, 0.0)
+        self._bar: _Bar | None = None  # the bar the next beat belongs to
+        self._beat = 0  # the next beat to plan, in that bar
+        self._scheduled: list[_Beat] = []  # handed to the synth, oldest first
+        self._pending: list[_Note] = []  # a heap
+        self._order = itertools.count()
+        self._groups = itertools.cycle(range(1, MAX_GROUP + 1))
+        self._sounding: dict[tuple[Channel, int], int] = {}
+        #: Downbeats still to tell the harmony: (time, order, bar), a heap.
+        self._bar_lines: list[tuple[float, int, _Bar]] = []
+        self.last_client_t: float | None = None
+
+    # -- what the engine asks ------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        return self.loop is not None
+
+    @property
+    def deadline(self) -> float | None:
+        """When :meth:`tick` is next due (engine time), or None while nothing plays."""
+        times = []
+        if self._pending:
+            times.append(self._pending[0][0])
+        if self._bar_lines:
+            times.append(self._bar_lines[0][0])
+        if self.loop is not None and self._bar is not None:
+            times.append(self._time_of(self._bar.beat_start(self._beat)) - LEAD_S)
+        return min(times, default=None)
+
+    def describe(self) -> str:
+        """What the status shows: ``"calypso, bar 5, F major"`` or ``""``."""
+        if self.loop is None:
+            return ""
+        bar = self._sounding_bar()
+        where = f", bar {bar.number + 1}" if bar is not None else ", starting"
+        return f"{self.loop.name}{where}"
+
+    def follow(self, settings: LoopSettings, tempo: int, key: Key, t: float) -> bool:
+        """The profile changed: the next bar (or beat) plays it. Returns whether
+        the loop's volume changed, for the mixer."""
+        volume_changed = settings.volume != self.settings.volume
+        wait_changed = settings.wait != self.settings.wait
+        changed_music = (tempo, key) != (self.tempo, self.key) or wait_changed
+        self.settings, self.tempo, self.key = settings, tempo, key
+        if changed_music and self.loop is not None:
+            self._take_back(t)
+        return volume_changed
+
+    def start(self, loop: Loop, t: float) -> None:
+        """Play ``loop``: now if nothing plays, else from the next bar line."""
+        self._stopping = False
+        if self.loop is not None and self._bar is not None:
+            self._next = loop
+            self._take_back(t)
+            return
+        # Nothing plays, or the last loop's last bar rings out: begin afresh.
+        self.loop, self._next = loop, None
+        self._origin = (t, float(self.synth.sample_clock()))
+        self.last_client_t = None
+        start = self._samples_at(t + START_S)
+        self._bar = self._plan_bar(0, start, loop, progress=0)
+        self._beat = 0
+
+    def stop(self, t: float) -> None:
+        """Stop at the next bar line; the last notes ring out as written."""
+        if self.loop is None:
+            return
+        self._stopping = True
+        self._next = None
+        self._take_back(t)
+
+    def client_played(self, t: float) -> None:
+        """A client's input sounded: wait mode moves on, and a drone wakes on the next beat."""
+        self.last_client_t = t
+        if self.loop is not None and self.settings.wait:
+            self._take_back(t)
+
+    def tick(self, t: float) -> None:
+        """Plan the beats due by ``t`` and announce the notes sounding by then."""
+        while self._bar_lines and self._bar_lines[0][0] <= t:
+            _, _, bar = heapq.heappop(self._bar_lines)
+            self._set_chord(hear_chord(bar.chord.notes(bar.tonic), self.key))
+        while self._pending and self._pending[0][0] <= t:
+            when, _, kind, channel, note, velocity = heapq.heappop(self._pending)
+            self._note_sounded(when, kind, channel, note, velocity)
+        while self.loop is not None and self._bar is not None:
+            start = self._bar.beat_start(self._beat)
+            if self._time_of(start) - LEAD_S > t:
+                break
+            self._plan_beat()
+        self._forget_begun()
+
+    def silence(self, t: float) -> None:
+        """Stop at once (panic, the end of a render, a new profile): nothing more
+        is played, and every loop note sounding is released now."""
+        self.synth.cancel([b.group for b in self._scheduled])
+        self._scheduled.clear()
+        self._pending.clear()
+        for (channel, note), count in list(self._sounding.items()):
+            for _ in range(count):
+                self.synth.note_off(channel, note)
+                self._announce(t, SoundKind.NOTE_OFF, channel, note, 0)
+        self._sounding.clear()
+        self._bar_lines.clear()
+        self._end()
+
+    def channels(self) -> dict[PartRole, str]:
+        """The instrument of each role the current (or next) loop uses."""
+        loop = self._next or self.loop
+        return {p.role: p.instrument for p in loop.parts} if loop is not None else {}
+
+    def share(self) -> float:
+        """The loop's level as a fraction of a client instrument's (amplitude)."""
+        return 10 ** (LOOP_UNDER_DB / 20) * self.settings.volume**VOLUME_TAPER
+
+    # -- planning --------------------------------------------------------------------
+
+    def _plan_bar(self, number: int, start: float, loop: Loop, progress: int) -> _Bar:
+        if number == 0 or self._bar is None or loop is not self._bar.loop:
+            self._on_loop(loop)
+        tempo = self.tempo or loop.tempo
+        length = loop.beats * 60.0 / tempo * self.synth.sample_rate
+        minor = _is_minor(self.key)
+        chord = loop.chord_at(progress, minor)
+        return _Bar(number, start, length, loop, progress, chord, PitchClass(self.key.tonic), minor)
+
+    def _plan_beat(self) -> None:
+        bar, beat = self._bar, self._beat
+        assert bar is not None and self.loop is not None
+        if beat == 0:
+            heapq.heappush(self._bar_lines, (self._time_of(bar.start), next(self._order), bar))
+        drone = self._drone(bar.beat_start(beat))
+        per_beat = bar.loop.steps_per_beat
+        step_length = bar.length / bar.loop.steps
+        hits = [
+            h
+            for h in bar.loop.notes_in_bar(bar.chord, bar.tonic, drone=drone)
+            if beat * per_beat <= h.step < (beat + 1) * per_beat
+        ]
+        group = next(self._groups)
+        planned = _Beat(bar, beat, self._block(bar.beat_start(beat)), group)
+        events = []
+        for hit in hits:
+            velocity = round(hit.velocity * (DRONE_VELOCITY if drone else 1.0))
+            on = self._block(bar.start + hit.step * step_length)
+            # A note ends a block before the next note's onset, so a repeated
+            # note is struck again rather than cut by its own note-off.
+            off = max(on + 1, self._block(bar.start + (hit.step + hit.length) * step_length) - 1)
+            channel = LOOP_CHANNELS[hit.role]
+            for note in hit.notes:
+                events += [
+                    Scheduled(on, channel, note, velocity, group),
+                    Scheduled(off, channel, note, 0, group),
+                ]
+                planned.announcements += [
+                    self._announcement(on, SoundKind.NOTE_ON, channel, note, velocity),
+                    self._announcement(off, SoundKind.NOTE_OFF, channel, note, 0),
+                ]
+        self.synth.schedule(events)
+        for a in planned.announcements:
+            heapq.heappush(self._pending, a)
+        self._scheduled.append(planned)
+        self._advance()
+
+    def _advance(self) -> None:
+        """Move the planning cursor on a beat; at a bar line, plan the next bar."""
+        bar = self._bar
+        assert bar is not None
+        self._beat += 1
+        if self._beat < bar.loop.beats:
+            return
+        self._beat = 0
+        if self._stopping:
+            self._bar = None  # the last bar is planned; its notes ring out
+            return
+        loop = self._next or bar.loop
+        moved = not self.settings.wait or self._client_in(bar)
+        progress = 0 if loop is not bar.loop else bar.progress + (1 if moved else 0)
+        self._next = None
+        if loop is not bar.loop:
+            self.loop = loop
+        self._bar = self._plan_bar(bar.number + 1, bar.start + bar.length, loop, progress)
+
+    def _drone(self, beat_start: float) -> bool:
+        if not self.settings.wait:
+            return False
+        if self.last_client_t is None:
+            return True
+        bar = self._bar
+        assert bar is not None
+        return self.last_client_t < self._time_of(beat_start) - self._window(bar)
+
+    def _client_in(self, bar: _Bar) -> bool:
+        """Did a client play in ``bar`` (or in the last ``wait_beats`` beats of it)?"""
+        if self.last_client_t is None:
+            return False
+        end = self._time_of(bar.start + bar.length)
+        return self.last_client_t >= end - self._window(bar)
+
+    def _window(self, bar: _Bar) -> float:
+        beats = self.settings.wait_beats or bar.loop.beats
+        return beats * bar.beat_length / self.synth.sample_rate
+
+    # -- taking back what has not begun ---------------------------------------------
+
+    def _take_back(self, t: float) -> None:
+        """Cancel the planned beats that have not begun, and plan them again."""
+        floor = self.synth.sample_clock() / BLOCK_FRAMES + TAKE_BACK_S * self._blocks_per_s()
+        keep = [b for b in self._scheduled if b.start_block <= floor]
+        back = self._scheduled[len(keep) :]
+        if not back:
+            return
+        self.synth.cancel([b.group for b in back])
+        dropped = {id(a) for b in back for a in b.announcements}
+        self._pending = [p for p in self._pending if id(p) not in dropped]
+        heapq.heapify(self._pending)
+        first = back[0]
+        self._bar_lines = [
+            x for x in self._bar_lines if x[2].start < first.bar.start or first.beat > 0
+        ]
+        heapq.heapify(self._bar_lines)
+        self._scheduled = keep
+        if self.loop is None:
+            return
+        if first.beat == 0:  # the bar line itself is planned again: chord, tempo, key, loop
+            previous = first.bar
+            if self._stopping and first.bar.number > 0:
+                self._bar = None
+                return
+            loop = self._next or previous.loop
+            self._next = None
+            self.loop = loop
+            self._bar = self._plan_bar(
+                previous.number,
+                previous.start,
+                loop,
+                previous.progress if loop is previous.loop else 0,
+            )
+        else:
+            self._bar = first.bar
+        self._beat = first.beat
+
+    def _forget_begun(self) -> None:
+        """Beats wholly begun can no longer be taken back; the loop ends when
+        the last planned beat has sounded out."""
+        floor = self.synth.sample_clock() / BLOCK_FRAMES - self._blocks_per_s() * LEAD_S
+        while len(self._scheduled) > 1 and self._scheduled[1].start_block < floor:
+            self._scheduled.pop(0)
+        if self._bar is None and not self._pending and self.loop is not None:
+            self._end()
+
+    def _end(self) -> None:
+        self.loop = self._next = self._bar = None
+        self._stopping = False
+        self._scheduled.clear()
+        self._set_chord(None)
+
+    def _announcement(
+        self, block: int, kind: SoundKind, channel: Channel, note: int, velocity: int
+    ) -> _Note:
+        return (self._time_of_block(block), next(self._order), kind, channel, note, velocity)
+
+    def _note_sounded(
+        self, when: float, kind: SoundKind, channel: Channel, note: int, velocity: int
+    ) -> None:
+        key = (channel, note)
+        if kind is SoundKind.NOTE_ON:
+            self._sounding[key] = self._sounding.get(key, 0) + 1
+        elif self._sounding.get(key):
+            self._sounding[key] -= 1
+            if not self._sounding[key]:
+                del self._sounding[key]
+        self._announce(when, kind, channel, note, velocity)
+
+    def _sounding_bar(self) -> _Bar | None:
+        clock = self.synth.sample_clock()
+        bars = [b.bar for b in self._scheduled if b.bar.start <= clock]
+        return bars[-1] if bars else None
+
+    # -- time -----------------------------------------------------------------------------
+
+    def _blocks_per_s(self) -> float:
+        return self.synth.sample_rate / BLOCK_FRAMES
+
+    def _samples_at(self, t: float) -> float:
+        t0, s0 = self._origin
+        return s0 + (t - t0) * self.synth.sample_rate
+
+    def _time_of(self, samples: float) -> float:
+        t0, s0 = self._origin
+        return t0 + (samples - s0) / self.synth.sample_rate
+
+    def _block(self, samples: float) -> int:
+        return max(0, math.floor(samples / BLOCK_FRAMES + 0.5))
+
+    def _time_of_block(self, block: int) -> float:
+        return self._time_of(float(block * BLOCK_FRAMES))
+
+
+def _is_minor(key: Key) -> bool:
+    """A scale with a minor third and no major third plays the loop's minor chords."""
+    classes = {(p - key.tonic) % SEMITONES for p in key.pitch_classes}
+    return 3 in classes and 4 not in classes

@@ -1,0 +1,93 @@
+"""The box's band: the accompaniment loop, as the engine sees it.
+
+The engine hands it the therapist's commands (:class:`~appliance.events.BandCommand`),
+the profile when it changes, and every client note (for "wait for me"); it
+runs the loop player (appliance/engine/accompaniment.py) on the engine's
+timer ``box/band`` and tells the harmony the loop's chord.
+
+The loop and song files are read when the band is made, on the thread that
+builds the box: the engine's owner thread never reads a file.
+"""
+
+from __future__ import annotations
+
+from appliance.engine.accompaniment import LOOP_CHANNELS, LoopPlayer
+from appliance.engine.voicing import Voicing
+from appliance.errors import TonicError
+from appliance.events import BandAction, BandCommand, SoundKind
+from appliance.music.heard_chord import HeardChord
+from appliance.music.loop import Loop
+from appliance.music.loops import all_loops, loop_named
+from appliance.music.songs import all_songs
+from appliance.profile import Profile
+from appliance.sound.instruments import instrument_for
+from appliance.sound.synth import Channel
+
+#: What `loop start` plays when the profile has chosen no loop.
+DEFAULT_LOOP = "gentle_pulse"
+
+
+class BandError(TonicError):
+    """A band command the box cannot carry out (no such loop, a song while none is set up)."""
+
+
+class Band:
+    def __init__(self, voicing: Voicing) -> None:
+        all_loops()  # read every loop and song file now, off the owner thread
+        all_songs()
+        self.voicing = voicing
+        self.loop = LoopPlayer(voicing.synth, self._announce, self._set_chord, self._on_loop)
+        self.follow(voicing.profile, voicing.now)
+
+    @property
+    def deadline(self) -> float | None:
+        return self.loop.deadline
+
+    def tick(self, t: float) -> None:
+        self.loop.tick(t)
+
+    def command(self, event: BandCommand) -> None:
+        if event.action is BandAction.LOOP_START:
+            self.loop.start(self._loop_for(event.name), event.t)
+        elif event.action is BandAction.LOOP_STOP:
+            self.loop.stop(event.t)
+        else:
+            raise BandError(f"'{event.action}' needs a song or players set up in the profile")
+
+    def follow(self, profile: Profile, t: float) -> None:
+        """The profile changed: tempo, key, the loop's volume and waiting follow it."""
+        if self.loop.follow(profile.loop, profile.tempo, self.voicing.key, t):
+            self.voicing.band_share(self.loop.share())
+
+    def loaded(self, profile: Profile, t: float) -> None:
+        """A profile was loaded: its loop starts if it asks to."""
+        if profile.loop.play:
+            self.loop.start(self._loop_for(""), t)
+
+    def client_played(self, t: float) -> None:
+        self.loop.client_played(t)
+
+    def silence(self, t: float) -> None:
+        self.loop.silence(t)
+
+    def describe(self) -> str:
+        return self.loop.describe()
+
+    def _loop_for(self, name: str) -> Loop:
+        return loop_named(name or self.voicing.profile.loop.name or DEFAULT_LOOP)
+
+    # -- what the loop player asks of the box ---------------------------------------------
+
+    def _announce(
+        self, t: float, kind: SoundKind, channel: Channel, note: int, velocity: int
+    ) -> None:
+        self.voicing.announce(t, kind, channel, "loop", note, velocity)
+
+    def _set_chord(self, chord: HeardChord | None) -> None:
+        self.voicing.harmony.accompaniment = chord
+
+    def _on_loop(self, loop: Loop) -> None:
+        instruments = {
+            LOOP_CHANNELS[part.role]: instrument_for(part.instrument) for part in loop.parts
+        }
+        self.voicing.program_band(instruments, self.loop.share())
