@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.engine.channels import MELODIC, ChannelMap
+from appliance.engine.channels import ACCOMPANIMENT, MELODIC, ChannelMap
 from appliance.errors import ProfileError
 from appliance.sound.instruments import GM_INSTRUMENTS, instrument_for
 from appliance.sound.synth import DRUM_CHANNEL, Channel
@@ -20,10 +20,11 @@ def channels(assigned) -> ChannelMap:
     return ChannelMap(lambda ch, inst: assigned.append((ch, inst.name)))
 
 
-def test_melodic_channels_skip_the_drum_channel():
-    assert len(MELODIC) == 15
+def test_melodic_channels_skip_the_drum_channel_and_the_bands():
+    assert len(MELODIC) == 11
     assert DRUM_CHANNEL == 9
     assert DRUM_CHANNEL not in MELODIC
+    assert not ACCOMPANIMENT & set(MELODIC)
 
 
 def test_each_instrument_gets_its_own_channel_once(channels, assigned):
@@ -58,13 +59,13 @@ def test_a_second_drum_kit_takes_over_the_drum_channel(channels, assigned):
     assert [name for _, name in assigned] == [first.name, second.name, first.name]
 
 
-def test_more_than_fifteen_melodic_instruments_is_a_clear_error(channels):
-    for inst in GM_INSTRUMENTS[:15]:
+def test_more_than_eleven_melodic_instruments_is_a_clear_error(channels):
+    for inst in GM_INSTRUMENTS[:11]:
         channels.channel_for(inst)
     assert set(channels.assigned()) == set(MELODIC)
-    with pytest.raises(ProfileError, match=r"at most 15 different instruments") as e:
-        channels.channel_for(GM_INSTRUMENTS[15])
-    assert GM_INSTRUMENTS[15].title in str(e.value)
+    with pytest.raises(ProfileError, match=r"at most 11 different instruments") as e:
+        channels.channel_for(GM_INSTRUMENTS[11])
+    assert GM_INSTRUMENTS[11].title in str(e.value)
     # Drums still fit: they have their own channel.
     assert channels.channel_for(instrument_for("drums:0")) == DRUM_CHANNEL
 

@@ -191,7 +191,10 @@ def test_a_corrupt_soundfont_leaves_no_files(tmp_path):
         ("0 set key=H\n", 1, "key: unknown note name 'H'"),
         ("0.1 switch:1 press\n0.2 set switch:1.velocity=300\n", 2, "switch:1.velocity"),
         ("0 set switch:7.mode=latch\n", 1, "this box has no input 'switch:7'"),
-        ("0 set tempo=90\n", 1, "unknown setting 'tempo'"),
+        ("0 set tempo=200\n", 1, "tempo: must be 0 (each loop's own) or in range 40..160"),
+        ("0 loop start calypsso\n", 1, "did you mean 'calypso'"),
+        ("0 song start twinkle_twinkel\n", 1, "did you mean 'twinkle_twinkle'"),
+        ("0 loop begin\n", 1, "expected loop start [name] or loop stop"),
     ],
 )
 def test_bad_script_lines_fail_before_any_audio(tmp_path, text, line, says):

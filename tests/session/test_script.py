@@ -141,7 +141,7 @@ def _error(text: str, origin: str = "s.txt") -> str:
          "expected an action for switch:1: press or release"),
         ("0 jump\n", 1, "0 jump",
          "unknown input or command 'jump' "
-         "(expected switch:N, pad:N, beam:N, midi:<name>, set, panic, end)"),
+         "(expected switch:N, pad:N, beam:N, midi:<name>, set, panic, loop, song, turn, end)"),
         ("0.5\n", 1, "0.5", "expected an input or a command after the time"),
         ("0 set key\n", 1, "0 set key", "expected KEY=VALUE"),
         ("0 set\n", 1, "0 set", "expected KEY=VALUE"),
