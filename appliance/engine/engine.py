@@ -28,9 +28,11 @@ from appliance.engine.beam_player import BeamPlayer
 from appliance.engine.devices import DeviceRouter, device_of, key_source
 from appliance.engine.song_steps import SongSteps
 from appliance.engine.status import EngineStatus, InputStatus
+from appliance.engine.turns import Turns
 from appliance.engine.voicing import Voicing
 from appliance.errors import TonicError
 from appliance.events import (
+    BandAction,
     BandCommand,
     BeamReading,
     ControlChange,
@@ -64,6 +66,8 @@ Listener = Callable[[SoundEvent], None]
 _MIX_TIMER = "box/mix"
 #: The band's (engine/band.py): planning the loop's next beat, announcing its notes.
 _BAND_TIMER = "box/band"
+#: Turn-taking's (engine/turns.py): a turn's time, a phrase's rest, the cue's end.
+_TURNS_TIMER = "box/turns"
 #: How long ``sound_check`` holds an input's note: long enough to hear the
 #: instrument's attack and pitch, short enough not to talk over the client.
 CHECK_NOTE_S = 0.6
@@ -97,6 +101,8 @@ class Engine:
         self._last_error = ""
         self.devices = DeviceRouter(self)
         self.band = Band(self.voicing)
+        self.turns = Turns(self.voicing)
+        self.turns.follow(profile, 0.0)
         self.songs = SongSteps(self.voicing, self._set_deadline)  # inputs in sequence mode
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             NoteOn: self.devices.note_on,
@@ -109,7 +115,7 @@ class Engine:
             Released: self._on_released,
             BeamReading: self._on_beam,
             SetSetting: self._on_set,
-            BandCommand: self.band.command,
+            BandCommand: self._on_band,
             Panic: self._on_panic,
             InputOffline: self._on_offline,
             InputOnline: self._on_online,
@@ -152,6 +158,7 @@ class Engine:
         """When the engine next needs :meth:`tick`, or None when nothing is pending."""
         self._set_deadline(_MIX_TIMER, self.voicing.mixer.deadline)
         self._set_deadline(_BAND_TIMER, self.band.deadline)
+        self._set_deadline(_TURNS_TIMER, self.turns.deadline)
         return min(self._deadlines.values(), default=None)
 
     def tick(self, now: float) -> None:
@@ -175,6 +182,7 @@ class Engine:
         """
         self.voicing.now = t
         self.band.silence(t)
+        self.turns.clear()
         self.voicing.release_all(source)
         self.songs.clear()
         for f in self._filters.values():
@@ -220,6 +228,7 @@ class Engine:
         return EngineStatus(
             harmony=v.harmony.describe(v.key),
             loop=self.band.describe(),
+            turns=self.turns.describe(),
             profile=self.profile.name,
             key=self.profile.key,  # as the therapist typed it (F# stays F#)
             scale=v.key.scale.name,
@@ -269,7 +278,11 @@ class Engine:
         source = key_source(device, note)
         self._stop(source)
         if edge is Edge.PRESS:
+            settings = self.profile.settings_for(InputId(device))
+            if not self.turns.may_sound(source, settings):
+                return
             self.band.client_played(t)
+            self.turns.sounded(settings, t)
             self.devices.client_press(device, note)
             limit = self.profile.settings_for(InputId(device)).max_note_s
             if limit > 0:  # a key held down (or a book on the keyboard) must not drone
@@ -287,14 +300,20 @@ class Engine:
         self._on_panic(event)
 
     def _edge(self, source: str, edge: Edge, settings: Any, t: float) -> None:
-        if edge is Edge.PRESS:  # "wait for me": the loop moves on while the client plays
-            self.band.client_played(t)
+        if edge is Edge.PRESS:
+            if not self.turns.may_sound(source, settings):
+                return  # out of turn: counted, not sounded
+            self.band.client_played(t)  # "wait for me": the loop moves on while the client plays
         if settings.mode is PlayMode.SEQUENCE:  # the input's song plays (engine/song_steps.py)
             if edge is Edge.PRESS:
-                self.songs.press(source, settings, t)
+                phrase_end = self.songs.press(source, settings, t)
+                if phrase_end is not None:
+                    self.turns.sounded(settings, t, phrase_end)
             else:
                 self.songs.release(source, t)
             return
+        if edge is Edge.PRESS:
+            self.turns.sounded(settings, t)
         mode = settings.mode if isinstance(settings.mode, PlayMode) else PlayMode.NOTE
         held = self.voicing.held_mode(source)
         if edge is Edge.PRESS:
@@ -329,12 +348,15 @@ class Engine:
         if s.mode is BeamMode.TRIGGER:
             self._contact(source, self._triggered(s, player), t)
             return
+        if not self.turns.in_turn(s):
+            return  # another player's turn: the beam stays quiet
         started = player.note_started
         player.moved(t, s, self.voicing)
         if player.note_started != started:  # a new note, or silence: restart the limit
             end = player.note_started
             if end is not None:
                 self.band.client_played(t)
+                self.turns.sounded(s, t)
             limited = end is not None and s.max_note_s > 0
             deadline = end + s.max_note_s if end is not None and limited else None
             self._set_deadline(f"{source}/max_note", deadline)
@@ -365,6 +387,9 @@ class Engine:
             return
         if f"{source}/{what}" == _BAND_TIMER:
             self.band.tick(t)
+            return
+        if f"{source}/{what}" == _TURNS_TIMER:
+            self.turns.tick(t)
             return
         device = device_of(source)
         if device is not None:  # a client's key: its access filter and its note's limit
@@ -464,6 +489,7 @@ class Engine:
         key = self.voicing.key
         self.voicing.apply(new)
         self.band.follow(self.profile, t)
+        self.turns.follow(self.profile, t)
         if self.voicing.key != key:  # songs move to the new key, each in its place
             self.songs.rekey(self.voicing.key)
         for listener in self.profile_listeners:
@@ -483,6 +509,12 @@ class Engine:
         """A beam's smoothed distance and zone, as the status shows them."""
         player = self._beams.get(source)
         return (player.distance, player.zone) if player is not None else (None, None)
+
+    def _on_band(self, event: BandCommand) -> None:
+        if event.action is BandAction.TURN_NEXT:
+            self.turns.next(event.t)
+        else:
+            self.band.command(event)
 
     def _on_levelled(self, event: InstrumentLevelled) -> None:
         self.voicing.relevel(event.instrument)

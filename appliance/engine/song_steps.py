@@ -108,12 +108,16 @@ class SongSteps:
 
     # -- what the engine calls ------------------------------------------------------
 
-    def press(self, source: str, settings: Any, t: float) -> None:
-        """A press of ``source`` in sequence mode: the next note or phrase, or nothing."""
+    def press(self, source: str, settings: Any, t: float) -> bool | None:
+        """A press of ``source`` in sequence mode: the next note or phrase, or nothing.
+
+        Returns None when nothing sounded, else whether the step ended a phrase
+        of the song (turn-taking may pass the turn there).
+        """
         cursor = self._cursor(source, settings)
         if cursor.phrase is not None or cursor.finished:
             cursor.ignored += 1
-            return
+            return None
         notes = cursor.placed.notes
         first = cursor.index
         if settings.step is SequenceStep.PHRASE:
@@ -130,6 +134,7 @@ class SongSteps:
             step_ends = t
         cursor.chord_until = step_ends + settings.max_note_s if settings.max_note_s > 0 else None
         self._schedule(source, cursor)
+        return settings.step is SequenceStep.PHRASE or notes[first].phrase_end
 
     def release(self, source: str, t: float) -> None:
         """The contact let go: a note step's note stops; a phrase plays on."""

@@ -39,3 +39,5 @@ class EngineStatus:
     harmony: str = ""
     #: The accompaniment loop playing ("calypso, bar 5"), or "".
     loop: str = ""
+    #: Whose turn it is, and the presses out of turn ("player 2's turn; 3 out of turn").
+    turns: str = ""

@@ -138,6 +138,16 @@ def _max_note_s() -> Any:
     return setting(30.0, float, "longest a note may sound; 0 = no limit", in_range(0, 3600))
 
 
+#: Turn-taking's players (engine/turns.py): a handful around one therapist.
+MAX_PLAYERS = 8
+
+
+def _player() -> Any:
+    return setting(
+        0, int, f"turn-taking: player 1..{MAX_PLAYERS}; 0 = always sounds", in_range(0, MAX_PLAYERS)
+    )
+
+
 class _Timed:
     """The access timing of an input's settings, in the engine's terms."""
 
@@ -164,6 +174,7 @@ class ContactSettings(_Timed):
     release_ms: int = _release_ms()
     lockout_ms: int = _lockout_ms()
     max_note_s: float = _max_note_s()
+    player: int = _player()
     song: str = setting(DEFAULT_SONG, str, "sequence mode: a name from `tonic songs`", _song)
     step: SequenceStep = setting(
         SequenceStep.NOTE, SequenceStep, "sequence mode: a press plays the next note or phrase"
@@ -219,6 +230,7 @@ class BeamSettings(_Timed):
     release_ms: int = _release_ms()
     lockout_ms: int = _lockout_ms()
     max_note_s: float = _max_note_s()
+    player: int = _player()
 
 
 #: A generic pad controller's first eight pads (notes 36-43, as most send them
@@ -255,6 +267,7 @@ class MidiSettings(_Timed):
     release_ms: int = _release_ms()
     lockout_ms: int = _lockout_ms()
     max_note_s: float = _max_note_s()
+    player: int = _player()
 
 
 #: The settings type for each kind of input.

@@ -31,8 +31,11 @@ from appliance.atomic import interrupts_deferred, remove_stale_temp_files, write
 from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
+from appliance.engine.band import DEFAULT_LOOP
 from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
 from appliance.events import (
+    BandAction,
+    BandCommand,
     BeamReading,
     ControlChange,
     DevicePlugged,
@@ -47,7 +50,9 @@ from appliance.events import (
     SoundEvent,
     is_midi,
 )
+from appliance.music.loops import loop_named
 from appliance.profile import Profile
+from appliance.profile.accompaniment import SECTIONS
 from appliance.session.midi_record import write_midi_record
 from appliance.session.script import Script, quote_line
 from appliance.sound.fluid import FluidSynth
@@ -100,7 +105,7 @@ def check_script(
                 profile = profile.with_setting(event.path, event.value)
                 instruments |= _instruments(profile, inputs | plugged)
                 target, dot, _ = event.path.partition(".")
-                if dot and target not in inputs and not is_midi(target):
+                if dot and target not in inputs and not is_midi(target) and target not in SECTIONS:
                     raise ProfileError(f"this box has no input '{target}'")
             elif isinstance(event, Pressed | Released | BeamReading) and event.source not in inputs:
                 have = ", ".join(sorted(inputs))
@@ -112,6 +117,9 @@ def check_script(
                 instruments |= _instruments(profile, {event.source})
             elif isinstance(event, DeviceUnplugged):
                 plugged.discard(event.source)
+            elif isinstance(event, BandCommand) and event.action is BandAction.LOOP_START:
+                loop = loop_named(event.name or profile.loop.name or DEFAULT_LOOP)
+                instruments |= {instrument_for(part.instrument) for part in loop.parts}
             elif isinstance(event, DEVICE_EVENTS) and event.source not in plugged:
                 first = f"<seconds> {event.source} plug"
                 raise ProfileError(f"{event.source} is not plugged in; plug it first: {first}")
