@@ -4,6 +4,10 @@
 (``set`` parses settings from text, as a script's ``set`` does), so a profile
 named ``true`` or ``007`` stays a name. ``key:=JSON`` sends a JSON value instead
 (``count:=3``, ``enabled:=true``). docs/control-api.md lists the methods.
+
+The accompaniment is also said as a script says it: ``tonic ctl loop start
+calypso`` is ``loop.start name=calypso``, ``tonic ctl turn next`` is
+``turn.next``, and ``tonic ctl loops`` lists the loops as ``tonic loops`` does.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from appliance.control.client import ControlClient
@@ -21,6 +26,31 @@ JSON_ASSIGN = ":="
 INDENT = "  "
 #: A status result has these; anything else is printed field by field.
 STATUS_KEYS = frozenset({"inputs", "key"})
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    """A command said in words (``loop start calypso``) and the method it calls."""
+
+    method: str
+    #: The param the words after the command fill (``name``), or "" when it takes none.
+    param: str = ""
+    #: Whether that param must be given (a song has no default; a loop has the profile's).
+    required: bool = False
+
+
+#: The accompaniment's commands, as a session script writes them.
+SPOKEN: dict[tuple[str, ...], Spoken] = {
+    ("loop", "start"): Spoken("loop.start", "name"),
+    ("loop", "stop"): Spoken("loop.stop"),
+    ("song", "start"): Spoken("song.start", "name", required=True),
+    ("song", "stop"): Spoken("song.stop"),
+    ("turn", "next"): Spoken("turn.next"),
+    ("loops",): Spoken("loops.list"),
+    ("songs",): Spoken("songs.list"),
+}
+#: Lists printed a line each, as ``tonic loops`` and ``tonic songs`` print them.
+LISTS = frozenset({"loops.list", "songs.list"})
 
 
 class CtlUsageError(TonicError, ValueError):
@@ -33,32 +63,72 @@ def add(commands: Any) -> None:
         help="call the running box over its control socket",
         description="Call one method of the running box (docs/control-api.md).",
         epilog="examples: tonic ctl status; tonic ctl set key=G switch:2.mode=latch; "
-        "tonic ctl input.test input=switch:1; tonic ctl subscribe",
+        "tonic ctl input.test input=switch:1; tonic ctl loop start calypso; "
+        "tonic ctl loop stop; tonic ctl song start twinkle_twinkle; tonic ctl turn next; "
+        "tonic ctl loops; tonic ctl subscribe",
     )
     ctl.add_argument("--socket", help="the control socket (default: $TONIC_SOCKET, else the box's)")
     ctl.add_argument("--json", action="store_true", help="print the raw JSON result")
     ctl.add_argument(
         "--timeout", type=float, default=5.0, help="seconds to wait for an answer (default 5)"
     )
-    ctl.add_argument("method", metavar="METHOD", help="status, set, panic, input.test, profile.*")
     ctl.add_argument(
-        "params", nargs="*", metavar="KEY=VALUE", help="params, as text (KEY:=JSON for a value)"
+        "method",
+        metavar="METHOD",
+        help="status, set, panic, input.test, profile.*, loop, song, turn, loops, songs",
+    )
+    ctl.add_argument(
+        "params",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="params, as text (KEY:=JSON for a value); after loop or song: start NAME, stop",
     )
     ctl.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    params = parse_params(args.params)
+    method, pairs = spoken(args.method, args.params)
+    params = parse_params(pairs)
     with ControlClient(args.socket) as client:
-        if args.method == "subscribe":
+        if method == "subscribe":
             return _follow(client)
-        result = client.call(args.method, params or None, timeout=args.timeout)
+        result = client.call(method, params or None, timeout=args.timeout)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        for line in readable(args.method, result):
+        for line in readable(method, result):
             print(line)
     return 0
+
+
+def spoken(method: str, words: Sequence[str]) -> tuple[str, list[str]]:
+    """``loop start sea shanty`` as ``("loop.start", ["name=sea shanty"])``.
+
+    Anything that is not one of :data:`SPOKEN` is passed on as it was typed, so
+    ``loop.start name=calypso`` works too.
+    """
+    words = list(words)
+    for command, said in SPOKEN.items():
+        head, verb = command[0], command[1:]
+        if method != head or tuple(words[: len(verb)]) != verb:
+            continue
+        rest = words[len(verb) :]
+        pairs = [w for w in rest if "=" in w]
+        name = " ".join(w for w in rest if "=" not in w)
+        shown = " ".join(command)
+        if name and not said.param:
+            raise CtlUsageError(f"{shown} takes no name, got {name!r}")
+        if name:
+            pairs.append(f"{said.param}={name}")
+        elif said.required and not pairs:
+            raise CtlUsageError(
+                f"{shown} needs a name: tonic ctl {shown} NAME (tonic ctl {head}s lists them)"
+            )
+        return said.method, pairs
+    verbs = sorted(c[1] for c in SPOKEN if c[0] == method and len(c) > 1)
+    if verbs and not any("=" in w for w in words):
+        raise CtlUsageError(f"{method} takes {' or '.join(verbs)}: tonic ctl {method} {verbs[0]}")
+    return method, words
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
@@ -96,9 +166,23 @@ def _follow(client: ControlClient) -> int:
 def readable(method: str, result: Any) -> list[str]:
     if method == "status" and isinstance(result, dict) and STATUS_KEYS & _flat(result).keys():
         return status_summary(result)
+    if method in LISTS and isinstance(result, list):
+        return [_listed(item) for item in result if isinstance(item, dict)]
+    if method == "loop.stop" and isinstance(result, dict):
+        playing = result.get("loop")  # it plays on to its bar line
+        return [f"loop: stops at the end of its bar ({playing})" if playing else "loop: stopped"]
     if result is None or result == {}:
         return ["ok"]
     return list(fields(result))
+
+
+def _listed(item: dict[str, Any]) -> str:
+    """``calypso  Calypso  4/4  104 bpm  bright, dancing``: a loop or song on one line."""
+    parts = [f"{item.get('name', '?')!s:<24}", f"{item.get('metre', '')!s:<4}"]
+    if isinstance(item.get("tempo"), int):
+        parts.append(f"{item['tempo']:>3} bpm")
+    parts.append(str(item.get("mood") or item.get("title") or ""))
+    return "  ".join(parts).rstrip()
 
 
 def status_summary(status: dict[str, Any]) -> list[str]:
@@ -125,6 +209,10 @@ def status_summary(status: dict[str, Any]) -> list[str]:
         state, reason = flat.get("synth"), flat.get("synth_reason")
     if state is not None:
         lines.append(f"audio: {state}" + (f" ({reason})" if reason else ""))
+    if "loop" in flat:  # what the accompaniment plays now
+        lines.append(f"loop: {flat['loop'] or 'none playing'}")
+    if flat.get("turns"):
+        lines.append(f"turns: {flat['turns']}")
     inputs = flat.get("inputs")
     if isinstance(inputs, list | dict):
         lines.append("inputs:")

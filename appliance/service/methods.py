@@ -28,6 +28,7 @@ from appliance.events import Panic
 from appliance.inputs.simulated import SimulatedHardware
 from appliance.profile import Profile
 from appliance.profile.library import ProfileLibrary
+from appliance.service.band_methods import BandMethods
 from appliance.service.feed import Feed
 from appliance.service.params import changes_param, input_param, no_params
 from appliance.service.profile_methods import ProfileMethods
@@ -89,6 +90,7 @@ class BoxApi:
             "instruments.list": self.instruments_list,
         }
         methods |= ProfileMethods(self).methods()
+        methods |= BandMethods(self).methods()
         if self.system is not None:
             methods |= self.system.methods()
         if self.hardware is not None:
@@ -105,7 +107,7 @@ class BoxApi:
         return self.status_dict()
 
     def status_dict(self) -> dict[str, Any]:
-        status = self._engine(self.box.status)
+        status = self.on_engine(self.box.status)
         profile = self.current()
         out = _jsonable(dataclasses.asdict(status))
         out["profile_slug"] = self.slug
@@ -126,6 +128,17 @@ class BoxApi:
         # Which USB-MIDI devices are plugged in, or why there is no MIDI.
         out["midi"] = self.box.midi_status()
         out["data_dir"] = str(self.library.data_dir)
+        # The accompaniment as the profile sets it (``loop`` above is what plays now),
+        # so a client shows and edits it from the status it already reads.
+        out["tempo"] = profile.tempo
+        out["harmony_from"] = str(profile.harmony)
+        out["loop_settings"] = {
+            "name": profile.loop.name,
+            "volume": profile.loop.volume,
+            "play": profile.loop.play,
+            "wait": profile.loop.wait,
+            "wait_beats": profile.loop.wait_beats,
+        }
         return out
 
     def set(self, params: Params) -> dict[str, Any]:
@@ -138,13 +151,13 @@ class BoxApi:
     def panic(self, params: Params) -> dict[str, Any]:
         no_params(params)
         t = self.clock()
-        self._engine(lambda: self.box.engine.handle(Panic(t, "control")))
+        self.on_engine(lambda: self.box.engine.handle(Panic(t, "control")))
         return {"silenced": True}
 
     def input_test(self, params: Params) -> dict[str, Any]:
         iid = input_param(params)
         t = self.clock()
-        self._engine(lambda: self.box.engine.sound_check(iid, t))
+        self.on_engine(lambda: self.box.engine.sound_check(iid, t))
         return {"input": iid}
 
     def instruments_list(self, params: Params) -> list[dict[str, Any]]:
@@ -191,13 +204,13 @@ class BoxApi:
         after = before.with_settings(changes)  # bad values are refused here, not there
         self._prepare(after)
         t = self.clock()
-        return self._engine(lambda: self.box.engine.change_settings(changes, t, (before, after)))
+        return self.on_engine(lambda: self.box.engine.change_settings(changes, t, (before, after)))
 
     def swap(self, profile: Profile) -> None:
         """Load ``profile`` whole: levelled first, every note released cleanly."""
         self._prepare(profile)
         t = self.clock()
-        self._engine(lambda: self.box.engine.load_profile(profile, t))
+        self.on_engine(lambda: self.box.engine.load_profile(profile, t))
 
     def _prepare(self, profile: Profile) -> None:
         """Level the instruments ``profile`` plays, here, before the engine meets them."""
@@ -207,7 +220,8 @@ class BoxApi:
             ]
             self.leveller.prepare(wanted, LEVEL_TIMEOUT_S)
 
-    def _engine(self, fn: Callable[[], T]) -> T:
+    def on_engine(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the engine's owner thread; BUSY when it does not answer in time."""
         try:
             return self.box.loop.call(fn, ENGINE_TIMEOUT_S)
         except FutureTimeout:

@@ -15,7 +15,7 @@ import pytest
 from control.harness import HANG_S, LineClient, wait_until
 
 from appliance.cli import main
-from appliance.cli.ctl import CtlUsageError, parse_params
+from appliance.cli.ctl import CtlUsageError, parse_params, readable, spoken, status_summary
 from appliance.control.api import ControlError, ErrorCode
 from appliance.control.client import (
     ControlClient,
@@ -229,3 +229,74 @@ def test_ctl_subscribe_ends_quietly_on_ctrl_c(server):
         proc.kill()
     assert proc.returncode == 130
     assert b"Traceback" not in out + err
+
+
+# -- the accompaniment, said in words ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "call"),
+    [
+        (["loop", "start"], ("loop.start", [])),
+        (["loop", "start", "calypso"], ("loop.start", ["name=calypso"])),
+        (["loop", "start", "sea", "shanty"], ("loop.start", ["name=sea shanty"])),
+        (["loop", "start", "name=waltz"], ("loop.start", ["name=waltz"])),
+        (["loop", "stop"], ("loop.stop", [])),
+        (["song", "start", "twinkle_twinkle"], ("song.start", ["name=twinkle_twinkle"])),
+        (["song", "stop"], ("song.stop", [])),
+        (["turn", "next"], ("turn.next", [])),
+        (["loops"], ("loops.list", [])),
+        (["songs"], ("songs.list", [])),
+        (["loop.start", "name=calypso"], ("loop.start", ["name=calypso"])),
+        (["set", "loop.name=calypso"], ("set", ["loop.name=calypso"])),
+    ],
+)
+def test_the_accompaniment_is_said_as_a_script_says_it(typed, call):
+    assert spoken(typed[0], typed[1:]) == call
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (["loop"], "loop takes start or stop"),
+        (["loop", "play"], "loop takes start or stop"),
+        (["loop", "stop", "calypso"], "loop stop takes no name"),
+        (["song", "start"], "song start needs a name"),
+        (["turn", "next", "2"], "turn next takes no name"),
+    ],
+)
+def test_an_accompaniment_command_said_wrongly_is_refused_before_connecting(typed, message):
+    with pytest.raises(CtlUsageError, match=message):
+        spoken(typed[0], typed[1:])
+
+
+def test_ctl_loop_start_calls_loop_start_with_the_name(sock_dir, capsys):
+    # No box at this path: the words were understood, and the call was what failed.
+    assert main(["ctl", "--socket", str(sock_dir / "none.sock"), "loop", "start", "calypso"]) == 2
+    assert "not running" in capsys.readouterr().err
+    assert main(["ctl", "--socket", str(sock_dir / "none.sock"), "loop", "dance"]) == 2
+    assert (
+        capsys.readouterr().err == "tonic: error: loop takes start or stop: tonic ctl loop start\n"
+    )
+
+
+def test_the_status_summary_names_the_loop_playing_and_whose_turn_it_is():
+    status = {"profile": "Sam", "key": "D", "scale": "major", "inputs": []}
+    assert "loop: calypso, bar 5" in status_summary({**status, "loop": "calypso, bar 5"})
+    assert "loop: none playing" in status_summary({**status, "loop": ""})
+    assert not any(line.startswith("loop") for line in status_summary(status))
+    turns = status_summary({**status, "loop": "", "turns": "player 2's turn"})
+    assert "turns: player 2's turn" in turns
+
+
+def test_loops_and_songs_print_a_line_each_as_tonic_loops_does():
+    loops = [
+        {"name": "calypso", "title": "Calypso", "mood": "bright", "metre": "4/4", "tempo": 104}
+    ]
+    assert readable("loops.list", loops) == ["calypso                   4/4   104 bpm  bright"]
+    songs = [{"name": "ode_to_joy", "title": "Ode to Joy", "metre": "4/4", "tempo": 100}]
+    assert readable("songs.list", songs) == ["ode_to_joy                4/4   100 bpm  Ode to Joy"]
+    assert readable("loop.stop", {"loop": "calypso, bar 2"}) == [
+        "loop: stops at the end of its bar (calypso, bar 2)"
+    ]
+    assert readable("loop.stop", {"loop": ""}) == ["loop: stopped"]
