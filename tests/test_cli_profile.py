@@ -102,7 +102,7 @@ def test_validate_names_every_bad_field_on_one_line(data, tmp_path, capsys):
     assert profile(data, "validate", bad) == 2
     line = one_line_error(capsys)
     assert f"{bad}: 2 problems" in line
-    assert "switch.1.mode: must be one of note, latch, chord, got 'lach'" in line
+    assert "switch.1.mode: must be one of note, latch, chord, sequence, got 'lach'" in line
     assert "switch.1.velocity: must be in range 1..127, got 300" in line
 
 

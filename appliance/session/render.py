@@ -32,6 +32,8 @@ from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
 from appliance.engine.band import DEFAULT_LOOP
+from appliance.engine.song_steps import CHORD_INSTRUMENT
+from appliance.engine.turns import CHIME_INSTRUMENT
 from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
 from appliance.events import (
     BandAction,
@@ -51,7 +53,7 @@ from appliance.events import (
     is_midi,
 )
 from appliance.music.loops import loop_named
-from appliance.profile import Profile
+from appliance.profile import PlayMode, Profile
 from appliance.profile.accompaniment import SECTIONS
 from appliance.session.midi_record import write_midi_record
 from appliance.session.script import Script, quote_line
@@ -131,7 +133,16 @@ def check_script(
 
 
 def _instruments(profile: Profile, inputs: set[InputId]) -> set[Instrument]:
-    return {instrument_for(profile.settings_for(iid).instrument) for iid in inputs}
+    """Every instrument ``inputs`` may sound, with the song chords and turn cues they bring."""
+    names = set()
+    for iid in inputs:
+        settings = profile.settings_for(iid)
+        names.add(settings.instrument)
+        if getattr(settings, "mode", None) is PlayMode.SEQUENCE and settings.accompany:
+            names.add(CHORD_INSTRUMENT)
+        if getattr(settings, "player", 0):
+            names.add(CHIME_INSTRUMENT)
+    return {instrument_for(name) for name in names}
 
 
 def check_outputs(
