@@ -11,20 +11,28 @@ builds the box: the engine's owner thread never reads a file.
 
 from __future__ import annotations
 
+from appliance.engine import song_player
 from appliance.engine.accompaniment import LOOP_CHANNELS, LoopPlayer
+from appliance.engine.song_player import SongPlayer
 from appliance.engine.voicing import Voicing
 from appliance.errors import TonicError
 from appliance.events import BandAction, BandCommand, SoundKind
 from appliance.music.heard_chord import HeardChord
 from appliance.music.loop import Loop
 from appliance.music.loops import all_loops, loop_named
-from appliance.music.songs import all_songs
+from appliance.music.songs import all_songs, song_named
 from appliance.profile import Profile
 from appliance.sound.instruments import instrument_for
 from appliance.sound.synth import Channel
 
 #: What `loop start` plays when the profile has chosen no loop.
 DEFAULT_LOOP = "gentle_pulse"
+#: The instruments a song playing by itself sounds on, by channel.
+SONG_INSTRUMENTS = {
+    song_player.MELODY_CHANNEL: instrument_for(song_player.MELODY_INSTRUMENT),
+    song_player.CHORD_CHANNEL: instrument_for(song_player.CHORD_INSTRUMENT),
+    song_player.BASS_CHANNEL: instrument_for(song_player.BASS_INSTRUMENT),
+}
 
 
 class BandError(TonicError):
@@ -37,25 +45,40 @@ class Band:
         all_songs()
         self.voicing = voicing
         self.loop = LoopPlayer(voicing.synth, self._announce, self._set_chord, self._on_loop)
+        self.song = SongPlayer(voicing.synth, self._announce_song, self._set_chord)
         self.follow(voicing.profile, voicing.now)
 
     @property
     def deadline(self) -> float | None:
-        return self.loop.deadline
+        times = [t for t in (self.loop.deadline, self.song.deadline) if t is not None]
+        return min(times, default=None)
 
     def tick(self, t: float) -> None:
         self.loop.tick(t)
+        self.song.tick(t)
 
     def command(self, event: BandCommand) -> None:
+        """Loop and song are one band: starting one ends the other at once."""
+        t = event.t
         if event.action is BandAction.LOOP_START:
-            self.loop.start(self._loop_for(event.name), event.t)
+            loop = self._loop_for(event.name)
+            self.song.silence(t)
+            self.loop.start(loop, t)
         elif event.action is BandAction.LOOP_STOP:
-            self.loop.stop(event.t)
+            self.loop.stop(t)
+        elif event.action is BandAction.SONG_START:
+            song = song_named(event.name)
+            self.loop.silence(t)
+            self.voicing.program_band(SONG_INSTRUMENTS, self.loop.share())
+            self.song.start(song, t)
+        elif event.action is BandAction.SONG_STOP:
+            self.song.stop(t)
         else:
-            raise BandError(f"'{event.action}' needs a song or players set up in the profile")
+            raise BandError(f"the band cannot '{event.action}'")
 
     def follow(self, profile: Profile, t: float) -> None:
         """The profile changed: tempo, key, the loop's volume and waiting follow it."""
+        self.song.follow(self.voicing.key, profile.tempo)
         if self.loop.follow(profile.loop, profile.tempo, self.voicing.key, t):
             self.voicing.band_share(self.loop.share())
 
@@ -69,8 +92,11 @@ class Band:
 
     def silence(self, t: float) -> None:
         self.loop.silence(t)
+        self.song.silence(t)
 
     def describe(self) -> str:
+        if self.song.playing:
+            return f"song: {self.song.describe()}"
         return self.loop.describe()
 
     def _loop_for(self, name: str) -> Loop:
@@ -82,6 +108,11 @@ class Band:
         self, t: float, kind: SoundKind, channel: Channel, note: int, velocity: int
     ) -> None:
         self.voicing.announce(t, kind, channel, "loop", note, velocity)
+
+    def _announce_song(
+        self, t: float, kind: SoundKind, channel: Channel, note: int, velocity: int
+    ) -> None:
+        self.voicing.announce(t, kind, channel, song_player.SOURCE, note, velocity)
 
     def _set_chord(self, chord: HeardChord | None) -> None:
         self.voicing.harmony.accompaniment = chord
