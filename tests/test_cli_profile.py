@@ -18,7 +18,15 @@ from appliance.profile.store import parse_profile
 
 TONIC = Path(sys.executable).with_name("tonic")
 BROKEN = 'version = 1\nname = "x"\n[switch.1]\nmode = "lach"\nvelocity = 300\n'
-STARTERS = ["Beam explorer", "Calm space", "Default", "First steps", "Pentatonic pads"]
+STARTERS = [
+    "Band",
+    "Beam explorer",
+    "Calm space",
+    "Default",
+    "First steps",
+    "Pentatonic pads",
+    "Song time",
+]
 
 
 @pytest.fixture
@@ -47,7 +55,7 @@ def test_list_shows_the_starters_in_an_empty_library(data, capsys):
     rows = out.splitlines()
     assert [row.split("  ")[1].strip() for row in rows[:-1]] == STARTERS
     assert all(row.endswith("starter") for row in rows[:-1])
-    assert rows[-1] == f"0 of your own and 5 starters, in {data / 'profiles'}"
+    assert rows[-1] == f"0 of your own and {len(STARTERS)} starters, in {data / 'profiles'}"
     assert err == ""
 
 
@@ -62,7 +70,7 @@ def test_list_shows_a_therapists_profiles_the_last_used_and_problems(data, capsy
     assert rows[0] == "  Anna             anna.toml, last used"
     assert "broken.toml, PROBLEM: " in out
     assert "switch.1.mode" in out
-    assert out.splitlines()[-1].startswith("2 of your own and 5 starters")
+    assert out.splitlines()[-1].startswith(f"2 of your own and {len(STARTERS)} starters")
 
 
 def test_show_prints_a_starters_toml_with_its_comments(data, capsys):
@@ -102,7 +110,7 @@ def test_validate_names_every_bad_field_on_one_line(data, tmp_path, capsys):
     assert profile(data, "validate", bad) == 2
     line = one_line_error(capsys)
     assert f"{bad}: 2 problems" in line
-    assert "switch.1.mode: must be one of note, latch, chord, sequence, got 'lach'" in line
+    assert "switch.1.mode: must be one of note, latch, chord, sequence, choice, got 'lach'" in line
     assert "switch.1.velocity: must be in range 1..127, got 300" in line
 
 

@@ -20,7 +20,7 @@ from appliance.events import BandAction, BandCommand, SoundKind
 from appliance.music.heard_chord import HeardChord
 from appliance.music.loop import Loop
 from appliance.music.loops import all_loops, loop_named
-from appliance.music.songs import all_songs, song_named
+from appliance.music.songs import all_songs, song_named, song_names
 from appliance.profile import Profile
 from appliance.sound.instruments import instrument_for
 from appliance.sound.synth import Channel
@@ -46,6 +46,9 @@ class Band:
         self.voicing = voicing
         self.loop = LoopPlayer(voicing.synth, self._announce, self._set_chord, self._on_loop)
         self.song = SongPlayer(voicing.synth, self._announce_song, self._set_chord)
+        #: The input whose choice plays now, and presses of other choices while it did.
+        self.chosen: str | None = None
+        self.waited: dict[str, int] = {}
         self.follow(voicing.profile, voicing.now)
 
     @property
@@ -76,6 +79,19 @@ class Band:
         else:
             raise BandError(f"the band cannot '{event.action}'")
 
+    def choose(self, source: str, name: str, t: float) -> bool:
+        """A client's choice (an input in choice mode): the band plays it, from the
+        start, so a song announces itself with its first phrase. While a choice
+        plays, the other choices wait: their presses are counted, not played."""
+        if self.chosen is not None and (self.song.playing or self.loop.playing):
+            if source != self.chosen:
+                self.waited[source] = self.waited.get(source, 0) + 1
+            return False
+        self.chosen = source
+        action = BandAction.SONG_START if name in song_names() else BandAction.LOOP_START
+        self.command(BandCommand(t, action, name, source=source))
+        return True
+
     def follow(self, profile: Profile, t: float) -> None:
         """The profile changed: tempo, key, the loop's volume and waiting follow it."""
         self.song.follow(self.voicing.key, profile.tempo)
@@ -95,9 +111,13 @@ class Band:
         self.song.silence(t)
 
     def describe(self) -> str:
+        chosen = f", chosen on {self.chosen}" if self.chosen and self._playing() else ""
         if self.song.playing:
-            return f"song: {self.song.describe()}"
-        return self.loop.describe()
+            return f"song: {self.song.describe()}{chosen}"
+        return f"{self.loop.describe()}{chosen}" if self.loop.playing else ""
+
+    def _playing(self) -> bool:
+        return self.song.playing or self.loop.playing
 
     def _loop_for(self, name: str) -> Loop:
         return loop_named(name or self.voicing.profile.loop.name or DEFAULT_LOOP)

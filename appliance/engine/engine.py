@@ -304,6 +304,10 @@ class Engine:
             if not self.turns.may_sound(source, settings):
                 return  # out of turn: counted, not sounded
             self.band.client_played(t)  # "wait for me": the loop moves on while the client plays
+        if settings.mode is PlayMode.CHOICE:  # the band plays what the press chooses
+            if edge is Edge.PRESS:
+                self.band.choose(source, settings.choice or settings.song, t)
+            return
         if settings.mode is PlayMode.SEQUENCE:  # the input's song plays (engine/song_steps.py)
             if edge is Edge.PRESS:
                 phrase_end = self.songs.press(source, settings, t)

@@ -25,6 +25,7 @@ class PlayMode(StrEnum):
     LATCH = "latch"  # a press toggles a sustained note
     CHORD = "chord"  # press plays the triad on the input's degree; release stops it
     SEQUENCE = "sequence"  # each press steps through a familiar song (engine/song_steps.py)
+    CHOICE = "choice"  # a press chooses a song or loop for the band to play (engine/band.py)
 
 
 class SequenceStep(StrEnum):
@@ -89,6 +90,24 @@ def _instrument(name: str) -> str:
     return name
 
 
+def _choice(name: str) -> str:
+    """A song's or a loop's name, as listed; empty means the input's song."""
+    if not name.strip():
+        return ""
+    from appliance.music.loops import UnknownLoopError, loop_named  # loaded on first use
+
+    try:
+        return song_named(name).name
+    except UnknownSongError:
+        pass
+    try:
+        return loop_named(name).name
+    except UnknownLoopError:
+        raise ValueError(
+            f"no song or loop named {name!r}; `tonic songs` and `tonic loops` list them"
+        ) from None
+
+
 def _song(name: str) -> str:
     try:
         return song_named(name).name  # stored as `tonic songs` prints it
@@ -103,7 +122,7 @@ DEFAULT_SONG = "twinkle_twinkle"
 
 # Fields shared by several kinds, declared once.
 def _mode() -> Any:
-    return setting(PlayMode.NOTE, PlayMode, "note, latch, chord or sequence")
+    return setting(PlayMode.NOTE, PlayMode, "note, latch, chord, sequence or choice")
 
 
 def _degree() -> Any:
@@ -183,6 +202,9 @@ class ContactSettings(_Timed):
         SongEnd.RESTART, SongEnd, "sequence mode, after the last note: restart or stop"
     )
     accompany: bool = setting(True, bool, "sequence mode: the song's chords sound softly under it")
+    choice: str = setting(
+        "", str, "choice mode: a song or loop the press chooses; empty: the song above", _choice
+    )
 
 
 @dataclass(frozen=True, slots=True)

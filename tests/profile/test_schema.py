@@ -105,7 +105,7 @@ def test_the_schema_names_both_bad_fields_as_the_loader_does():
 
 def test_enums_list_their_choices_and_ranges_their_bounds():
     switch = SCHEMA["$defs"]["switch"]["properties"]
-    assert switch["mode"]["enum"] == ["note", "latch", "chord", "sequence"]
+    assert switch["mode"]["enum"] == ["note", "latch", "chord", "sequence", "choice"]
     assert (switch["velocity"]["minimum"], switch["velocity"]["maximum"]) == (1, 127)
     assert switch["velocity"]["type"] == "integer"
     assert SCHEMA["properties"]["volume"]["type"] == "number"

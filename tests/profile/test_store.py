@@ -102,7 +102,7 @@ mode = "note"
         r"^scale: unknown scale 'majr' \(did you mean 'major'\?\)",
         r"^volume: must be in range 0.0..1.0, got 1.5$",
         r"^keys: unknown field; did you mean 'key'\? \(valid: name, key, scale, volume",
-        r"^switch.1.mode: must be one of note, latch, chord, sequence, got 'hold'$",
+        r"^switch.1.mode: must be one of note, latch, chord, sequence, choice, got 'hold'$",
         r"^switch.1.instrument: unknown instrument 'kazooo'",
         r"^switch.1.degree: must be in range 1..36, got 0$",
         r"^switch.1.octave: must be a whole number, got '4' \(text\)$",
@@ -472,7 +472,7 @@ def test_cross_field_problems_come_with_the_others():
     )
     found = problems(text)
     assert found[0] == "volume: must be in range 0.0..1.0, got 7.0"
-    assert found[1] == "switch.2.mode: must be one of note, latch, chord, sequence, got 'wobble'"
+    assert found[1] == "switch.2.mode: must be one of note, latch, chord, sequence, choice, got 'wobble'"
     assert sorted(found[2:]) == [
         "beam:1: near (0.9 m) must be less than far (0.5 m)",
         "pad:1: release_threshold (9) must be less than touch_threshold (5)",
