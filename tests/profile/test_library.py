@@ -21,7 +21,15 @@ from appliance.profile.library import (
 from appliance.profile.names import MAX_NAME_CHARS, SLUG, slug_for
 from appliance.profile.starters import starter_names
 
-STARTERS = ["Beam explorer", "Calm space", "Default", "First steps", "Pentatonic pads"]
+STARTERS = [
+    "Band",
+    "Beam explorer",
+    "Calm space",
+    "Default",
+    "First steps",
+    "Pentatonic pads",
+    "Song time",
+]
 
 HOSTILE_NAMES = [
     "../../etc/passwd",
