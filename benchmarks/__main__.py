@@ -15,7 +15,11 @@ progress goes to stderr. Exits 1 if any benchmark misses its target:
   ``switch_to_synth`` is not run), or any level measured on the engine's thread;
 * presses under a fuzzed control socket, or beside a subscriber that reads
   nothing: p99 over twice a quiet run's in the same process; a fuzz request
-  that stalled; memory growing past its bound.
+  that stalled; memory growing past its bound;
+* presses with the accompaniment loop playing: p99 over 1.5 times
+  ``switch_to_synth``'s in the same run;
+* the loop's drum onsets in the live audio with every core busy: p99 over one
+  block (1.33 ms) from the ideal grid, or a step not found.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from benchmarks import (
     beam_to_synth,
     ctl_status,
     idle_cpu,
+    loop_live_onsets,
     midi_flood_to_synth,
     midi_to_synth,
     pad_to_synth,
@@ -42,6 +47,7 @@ from benchmarks import (
     switch_during_instrument_change,
     switch_to_synth,
     switch_under_ctl_fuzz,
+    switch_with_loop,
     switch_with_slow_subscriber,
 )
 from benchmarks.machine import LoadWatch
@@ -50,6 +56,7 @@ from benchmarks.stats import Summary
 
 ORDER = (
     switch_to_synth.NAME,
+    switch_with_loop.NAME,
     bare_bridge.NAME,
     pad_to_synth.NAME,
     beam_to_synth.NAME,
@@ -65,6 +72,7 @@ ORDER = (
     service_idle.NAME,
     setup_start.NAME,
     setup_idle_cpu.NAME,
+    loop_live_onsets.NAME,
 )
 #: The service's benchmarks whose press count is their own (a few thousand per
 #: phase); ``--presses`` can only lower it, for a quicker run.
@@ -133,6 +141,8 @@ def _run(names: list[str], presses: int, warmup: int, results: TextIO) -> int:
                 failed = True
         elif name == bare_bridge.NAME:
             emit(bare_bridge.run(presses, warmup).line())
+        elif name in (switch_with_loop.NAME, loop_live_onsets.NAME):
+            failed |= not _run_loop(name, presses, warmup, measured, emit)
         elif name in (midi_to_synth.NAME, bare_midi_bridge.NAME, midi_flood_to_synth.NAME):
             failed |= not _run_midi(name, presses, warmup, measured, emit)
         elif name == idle_cpu.NAME:
@@ -193,6 +203,38 @@ def _run_midi(
             progress(f"FAIL: {midi_to_synth.NAME} p99 over x{midi_to_synth.BARE_FACTOR} the bare")
             ok = False
     return ok
+
+
+def _run_loop(
+    name: str,
+    presses: int,
+    warmup: int,
+    measured: dict[str, Summary],
+    emit: Callable[[str], None],
+) -> bool:
+    """The accompaniment loop's benches; True if met."""
+    if name == loop_live_onsets.NAME:
+        onsets = loop_live_onsets.run()
+        emit(onsets.line())
+        if not onsets.ok:
+            progress(
+                f"FAIL: {name}: p99 {onsets.summary.p99_ms:.3f} ms (limit "
+                f"{loop_live_onsets.P99_BUDGET_MS} ms), {onsets.summary.n} of "
+                f"{onsets.expected} drum steps found"
+            )
+        return onsets.ok
+    summary = switch_with_loop.run(presses, warmup)
+    emit(summary.line())
+    measured[name] = summary
+    quiet = measured.get(switch_to_synth.NAME)
+    if quiet is None:  # judged against switch_to_synth only in the same run
+        return True
+    ratio = summary.p99_ms / quiet.p99_ms
+    progress(f"  {name}: p99 x{ratio:.2f} of {switch_to_synth.NAME}'s")
+    if ratio > switch_with_loop.P99_FACTOR:
+        progress(f"FAIL: {name} p99 over x{switch_with_loop.P99_FACTOR} {switch_to_synth.NAME}'s")
+        return False
+    return True
 
 
 def _run_with_presses(
