@@ -105,3 +105,61 @@ def band_levels_db(
     n = int(window_s * rate)
     windows = band[: len(band) // n * n].reshape(-1, n)
     return 20 * np.log10(np.sqrt(np.mean(windows**2, axis=1)) + 1e-12)
+
+
+#: Onsets are found in 16-frame windows: a third of a millisecond at 48 kHz,
+#: a quarter of FluidSynth's 64-frame block, so a block's first window holds
+#: a note's first samples.
+ONSET_WINDOW_FRAMES = 16
+#: A sound's start is traced back at most this many windows (one FluidSynth
+#: block) from where it is found, through windows each this much louder than
+#: the one before: a slow attack is found late, but began where it climbed.
+_ONSET_CLIMB_WINDOWS = 4
+_ONSET_CLIMB_DB = 1.0
+
+
+def onsets_s(
+    audio: np.ndarray,
+    rate: int,
+    *,
+    rise_db: float = 10.0,
+    emphasis: int = 2,
+    look_back_s: float = 0.02,
+    min_gap_s: float = 0.03,
+    range_db: float = 70.0,
+) -> list[float]:
+    """Where new sounds start in a stereo signal, in seconds, to a window's start.
+
+    The mono mix is high-passed with an ``emphasis``-th difference (causal, so
+    nothing rings ahead of a note's start; the second, the default, lifts a
+    drum's click over the low notes still sounding; 0 keeps every note, for
+    a part rendered alone); a window whose energy is
+    ``rise_db`` over the loudest of the ``look_back_s`` before it starts a
+    sound, unless it is within ``min_gap_s`` of the last start or more than
+    ``range_db`` under the loudest window (dither and reverb tails).
+    """
+    mono = audio.mean(axis=1)
+    high = np.diff(mono, n=emphasis, prepend=[0.0] * emphasis) if emphasis else mono
+    n = len(high) // ONSET_WINDOW_FRAMES
+    energy = np.sum(high[: n * ONSET_WINDOW_FRAMES].reshape(n, -1) ** 2, axis=1)
+    level = 10 * np.log10(energy + 1e-20)
+    look = max(1, round(look_back_s * rate / ONSET_WINDOW_FRAMES))
+    if n <= look:
+        return []
+    before = np.lib.stride_tricks.sliding_window_view(level[:-1], look).max(axis=1)
+    rising = (level[look:] > before + rise_db) & (level[look:] > level.max() - range_db)
+    starts: list[float] = []
+    for i in np.nonzero(rising)[0] + look:
+        # Back to where the climb began: a sound's first windows each rise
+        # over the one before, its very first over the quiet (or the older
+        # sound) under it.
+        first = i
+        while (
+            first > max(i - _ONSET_CLIMB_WINDOWS, 2)
+            and level[first - 1] > level[first - 2] + _ONSET_CLIMB_DB
+        ):
+            first -= 1
+        t = first * ONSET_WINDOW_FRAMES / rate
+        if not starts or t - starts[-1] >= min_gap_s:
+            starts.append(t)
+    return starts

@@ -14,7 +14,16 @@ bar by bar or beat by beat:
 
 * **At each bar line**: the chord (the progression moves on, or, waiting for
   the client, holds), the tempo, the key and its major or minor flavour, a
-  change of loop and a stop all take effect on a bar line.
+  change of loop and a stop all take effect on a bar line. The next bar is
+  decided only as its downbeat is planned, :data:`LEAD_S` before it, so a
+  change that comes during a bar's last beat is in the very next bar::
+
+      bar 4 ......|beat 4 .......|bar 5
+                  |   set tempo  |  <- bar 5 at the new tempo
+                          ^ LEAD_S before bar 5: bar 5 is decided here
+
+  A change of loop sets the channels' instruments up between the last loop's
+  last note and the new loop's first, so neither plays on the other's sounds.
 * **At each beat**: full band or the soft drone (wait mode). A beat already
   handed to the synth but not yet begun is taken back and planned again when
   something changes before it (a press that ends a drone, a new key, a stop),
@@ -110,6 +119,11 @@ class _Beat:
     beat: int
     start_block: int
     group: int
+    #: On a downbeat, the bar before it: planning starts again from that bar
+    #: line if the downbeat is taken back, so the line is decided afresh.
+    before: _Bar | None = None
+    #: Its first block, or its last note-off's: until then it has notes to end.
+    end_block: int = 0
     announcements: list[_Note] = field(default_factory=list)
 
 
@@ -129,7 +143,7 @@ class LoopPlayer:
         self._announce = announce
         #: Tells the harmony the chord of the bar now sounding (or None when stopped).
         self._set_chord = set_chord
-        #: Called when a loop's first bar is planned, to set its channels up.
+        #: Sets the channels up for a loop, before its first downbeat (see _set_up).
         self._on_loop = on_loop
         self.loop: Loop | None = None
         self.settings = LoopSettings()
@@ -140,7 +154,10 @@ class LoopPlayer:
         #: Engine time <-> synth samples: (t, samples) taken when the loop started.
         self._origin = (0.0, 0.0)
         self._bar: _Bar | None = None  # the bar the next beat belongs to
-        self._beat = 0  # the next beat to plan, in that bar
+        #: The next beat to plan, in that bar; its ``loop.beats`` is the next
+        #: bar's downbeat, that bar not decided yet.
+        self._beat = 0
+        self._before: _Bar | None = None  # the bar before the one being planned
         self._scheduled: list[_Beat] = []  # handed to the synth, oldest first
         self._pending: list[_Note] = []  # a heap
         self._order = itertools.count()
@@ -148,6 +165,8 @@ class LoopPlayer:
         self._sounding: dict[tuple[Channel, int], int] = {}
         #: Downbeats still to tell the harmony: (time, order, bar), a heap.
         self._bar_lines: list[tuple[float, int, _Bar]] = []
+        #: Loops whose instruments to set up: (time, order, downbeat sample, loop), a heap.
+        self._switches: list[tuple[float, int, float, Loop]] = []
         self.last_client_t: float | None = None
 
     # -- what the engine asks ------------------------------------------------------
@@ -164,6 +183,8 @@ class LoopPlayer:
             times.append(self._pending[0][0])
         if self._bar_lines:
             times.append(self._bar_lines[0][0])
+        if self._switches:
+            times.append(self._switches[0][0])
         if self.loop is not None and self._bar is not None:
             times.append(self._time_of(self._bar.beat_start(self._beat)) - LEAD_S)
         return min(times, default=None)
@@ -190,17 +211,23 @@ class LoopPlayer:
     def start(self, loop: Loop, t: float) -> None:
         """Play ``loop``: now if nothing plays, else from the next bar line."""
         self._stopping = False
+        if self.loop is not None and self._bar is None and self._line_ahead(self._before):
+            # Stopping at a bar line not yet reached: play on, into ``loop``.
+            assert self._before is not None
+            self._bar, self._beat = self._before, self._before.loop.beats
         if self.loop is not None and self._bar is not None:
             self._next = loop
             self._take_back(t)
             return
         # Nothing plays, or the last loop's last bar rings out: begin afresh.
-        self.loop, self._next = loop, None
+        self.loop, self._next, self._bar = loop, None, None
         self._origin = (t, float(self.synth.sample_clock()))
         self.last_client_t = None
-        start = self._samples_at(t + START_S)
+        # The first downbeat on a block, where the synth can sound it exactly.
+        start = float(self._block(self._samples_at(t + START_S)) * BLOCK_FRAMES)
         self._bar = self._plan_bar(0, start, loop, progress=0)
         self._beat = 0
+        self._before = None
 
     def stop(self, t: float) -> None:
         """Stop at the next bar line; the last notes ring out as written."""
@@ -218,6 +245,8 @@ class LoopPlayer:
 
     def tick(self, t: float) -> None:
         """Plan the beats due by ``t`` and announce the notes sounding by then."""
+        while self._switches and self._switches[0][0] <= t:
+            self._on_loop(heapq.heappop(self._switches)[3])
         while self._bar_lines and self._bar_lines[0][0] <= t:
             _, _, bar = heapq.heappop(self._bar_lines)
             self._set_chord(hear_chord(bar.chord.notes(bar.tonic), self.key))
@@ -228,7 +257,10 @@ class LoopPlayer:
             start = self._bar.beat_start(self._beat)
             if self._time_of(start) - LEAD_S > t:
                 break
-            self._plan_beat()
+            if self._beat == self._bar.loop.beats:
+                self._cross_bar_line()
+            else:
+                self._plan_beat()
         self._forget_begun()
 
     def silence(self, t: float) -> None:
@@ -243,6 +275,7 @@ class LoopPlayer:
                 self._announce(t, SoundKind.NOTE_OFF, channel, note, 0)
         self._sounding.clear()
         self._bar_lines.clear()
+        self._switches.clear()
         self._end()
 
     def channels(self) -> dict[PartRole, str]:
@@ -258,7 +291,7 @@ class LoopPlayer:
 
     def _plan_bar(self, number: int, start: float, loop: Loop, progress: int) -> _Bar:
         if number == 0 or self._bar is None or loop is not self._bar.loop:
-            self._on_loop(loop)
+            self._set_up(loop, start)
         tempo = self.tempo or loop.tempo
         length = loop.beats * 60.0 / tempo * self.synth.sample_rate
         minor = _is_minor(self.key)
@@ -279,7 +312,9 @@ class LoopPlayer:
             if beat * per_beat <= h.step < (beat + 1) * per_beat
         ]
         group = next(self._groups)
-        planned = _Beat(bar, beat, self._block(bar.beat_start(beat)), group)
+        before = self._before if beat == 0 else None
+        start_block = self._block(bar.beat_start(beat))
+        planned = _Beat(bar, beat, start_block, group, before, end_block=start_block)
         events = []
         for hit in hits:
             velocity = round(hit.velocity * (DRONE_VELOCITY if drone else 1.0))
@@ -297,20 +332,19 @@ class LoopPlayer:
                     self._announcement(on, SoundKind.NOTE_ON, channel, note, velocity),
                     self._announcement(off, SoundKind.NOTE_OFF, channel, note, 0),
                 ]
+                planned.end_block = max(planned.end_block, off)
         self.synth.schedule(events)
         for a in planned.announcements:
             heapq.heappush(self._pending, a)
         self._scheduled.append(planned)
-        self._advance()
+        self._beat += 1  # past the last beat: the bar line, decided when it is due
 
-    def _advance(self) -> None:
-        """Move the planning cursor on a beat; at a bar line, plan the next bar."""
+    def _cross_bar_line(self) -> None:
+        """Decide the next bar as its downbeat is planned: the chord, tempo, key
+        and loop of that moment, or the end of the loop."""
         bar = self._bar
         assert bar is not None
-        self._beat += 1
-        if self._beat < bar.loop.beats:
-            return
-        self._beat = 0
+        self._before = bar
         if self._stopping:
             self._bar = None  # the last bar is planned; its notes ring out
             return
@@ -318,9 +352,23 @@ class LoopPlayer:
         moved = not self.settings.wait or self._client_in(bar)
         progress = 0 if loop is not bar.loop else bar.progress + (1 if moved else 0)
         self._next = None
-        if loop is not bar.loop:
-            self.loop = loop
         self._bar = self._plan_bar(bar.number + 1, bar.start + bar.length, loop, progress)
+        self.loop = loop
+        self._beat = 0
+
+    def _set_up(self, loop: Loop, downbeat: float) -> None:
+        """Set the channels up for ``loop``, whose first downbeat is at sample
+        ``downbeat``: at once from silence, else halfway between the last note
+        still to be struck and that downbeat, so the old loop's last notes keep
+        their instruments and the new loop's first ones have theirs (live, the
+        engine's wake-up may be late by a little of that margin)."""
+        struck = [p[0] for p in self._pending if p[2] is SoundKind.NOTE_ON]
+        if not struck:
+            self._on_loop(loop)
+            return
+        first = self._time_of_block(self._block(downbeat))
+        at = (max(struck) + first) / 2
+        heapq.heappush(self._switches, (at, next(self._order), downbeat, loop))
 
     def _drone(self, beat_start: float) -> bool:
         if not self.settings.wait:
@@ -356,42 +404,52 @@ class LoopPlayer:
         self._pending = [p for p in self._pending if id(p) not in dropped]
         heapq.heapify(self._pending)
         first = back[0]
-        self._bar_lines = [
-            x for x in self._bar_lines if x[2].start < first.bar.start or first.beat > 0
-        ]
-        heapq.heapify(self._bar_lines)
+        if first.beat == 0:  # the bar line is decided again: its chord, and its instruments
+            line = first.bar.start
+            self._bar_lines = [x for x in self._bar_lines if x[2].start < line]
+            heapq.heapify(self._bar_lines)
+            self._switches = [x for x in self._switches if x[2] < line]
+            heapq.heapify(self._switches)
         self._scheduled = keep
         if self.loop is None:
             return
-        if first.beat == 0:  # the bar line itself is planned again: chord, tempo, key, loop
-            previous = first.bar
-            if self._stopping and first.bar.number > 0:
-                self._bar = None
-                return
-            loop = self._next or previous.loop
-            self._next = None
-            self.loop = loop
-            self._bar = self._plan_bar(
-                previous.number,
-                previous.start,
-                loop,
-                previous.progress if loop is previous.loop else 0,
-            )
-        else:
-            self._bar = first.bar
-        self._beat = first.beat
+        before = first.before
+        if first.beat > 0:
+            self._bar, self._beat = first.bar, first.beat
+        elif before is not None:
+            # Crossed again when due, with what holds then: chord, tempo, key, loop, a stop.
+            if first.bar.loop is not before.loop and self._next is None and not self._stopping:
+                self._next = first.bar.loop
+            self.loop = before.loop
+            self._bar, self._beat = before, before.loop.beats
+        elif self._stopping:  # stopped before its first downbeat: it never plays
+            self._bar = None
+        else:  # the loop's first downbeat, planned again
+            loop = self._next or first.bar.loop
+            self._next, self.loop, self._bar = None, loop, None
+            self._bar = self._plan_bar(0, first.bar.start, loop, progress=0)
+            self._beat = 0
 
     def _forget_begun(self) -> None:
-        """Beats wholly begun can no longer be taken back; the loop ends when
-        the last planned beat has sounded out."""
-        floor = self.synth.sample_clock() / BLOCK_FRAMES - self._blocks_per_s() * LEAD_S
-        while len(self._scheduled) > 1 and self._scheduled[1].start_block < floor:
-            self._scheduled.pop(0)
+        """Beats whose every note has ended are done with (a beat with a note
+        still to end stays, so a silence takes that note-off back too); the
+        loop ends when the last planned beat has sounded out."""
+        done = self.synth.sample_clock() / BLOCK_FRAMES
+        begun = [b for b in self._scheduled if b.start_block <= done]
+        latest = begun[-1] if begun else None  # the bar sounding, for describe()
+        self._scheduled = [b for b in self._scheduled if b.end_block >= done or b is latest]
         if self._bar is None and not self._pending and self.loop is not None:
             self._end()
 
+    def _line_ahead(self, bar: _Bar | None) -> bool:
+        """Whether the bar line ending ``bar`` may still be taken back."""
+        if bar is None:
+            return False
+        floor = self.synth.sample_clock() / BLOCK_FRAMES + TAKE_BACK_S * self._blocks_per_s()
+        return self._block(bar.start + bar.length) > floor
+
     def _end(self) -> None:
-        self.loop = self._next = self._bar = None
+        self.loop = self._next = self._bar = self._before = None
         self._stopping = False
         self._scheduled.clear()
         self._set_chord(None)
