@@ -236,6 +236,7 @@ class LoopPlayer:
         self._stopping = True
         self._next = None
         self._take_back(t)
+        self._forget_begun()  # stopped before it sounded: it ends now
 
     def client_played(self, t: float) -> None:
         """A client's input sounded: wait mode moves on, and a drone wakes on the next beat."""
