@@ -6,26 +6,31 @@ callback on its own thread, and the event crosses to the engine's owner
 thread and on to FluidSynth, which is rendering all the while. It plays
 through the sound card when there is one, and always leaves a WAV behind,
 with the MIDI record of the same synth calls beside it (``demo.mid``).
+
+The session tours the box: switches in each mode, pads, the beam, a key
+change, a therapist's keyboard, then the band: a loop the clients play over,
+a switch stepping through a familiar song, and a song the box plays by
+itself. What it prints is :mod:`appliance.session.demo_account`'s account.
 """
 
 from __future__ import annotations
 
 import queue
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from appliance.box import Box, open_synth
 from appliance.config import BoxConfig
-from appliance.engine.devices import device_of
+from appliance.engine.band import SONG_INSTRUMENTS
 from appliance.errors import AudioUnavailable
 from appliance.events import (
+    BandAction,
+    BandCommand,
     BeamReading,
     DevicePlugged,
     DeviceUnplugged,
-    InputId,
     InputKind,
     NoteOff,
     NoteOn,
@@ -33,23 +38,20 @@ from appliance.events import (
     Released,
     SetSetting,
     SoundEvent,
-    SoundKind,
-    is_midi,
     parse_input_id,
 )
 from appliance.inputs.beam_noise import BeamNoise
 from appliance.inputs.midi import MidiPorts
 from appliance.inputs.simulated import SimulatedHardware
 from appliance.inputs.simulated_midi import SimulatedMidi
-from appliance.music import Key
-from appliance.music.heard_chord import hear_chord
-from appliance.profile import HarmonySource, MidiRole, Profile
+from appliance.profile import Profile
+from appliance.session.demo_account import GATHER_S, DemoAccount
 from appliance.session.midi_record import write_midi_record
 from appliance.session.render import check_script
 from appliance.session.replay import replay
 from appliance.session.script import Script, parse_script
 from appliance.sound.fluid import FluidSynth
-from appliance.sound.instruments import instrument_for
+from appliance.sound.instruments import Instrument
 from appliance.sound.paced import PacedRenderer
 from appliance.sound.wav import WavWriter
 
@@ -119,11 +121,11 @@ DEMO_SCRIPT = """\
 20.8  switch:3 release
 # The therapist plugs in a keyboard and plays chords: every client input
 # follows the chord held, and keeps the last one when the keys are let go.
-21.8  set harmony=therapist
-21.8  midi:keys plug therapist
-22.2  midi:keys note 60 64
-22.2  midi:keys note 64 64
-22.2  midi:keys note 67 64
+21.2  set harmony=therapist
+21.2  midi:keys plug therapist
+21.5  midi:keys note 60 64
+21.5  midi:keys note 64 64
+21.5  midi:keys note 67 64
 22.6  switch:1 press
 22.9  switch:1 release
 23.1  switch:2 press
@@ -145,10 +147,61 @@ DEMO_SCRIPT = """\
 26.4  midi:keys off 57
 26.4  midi:keys off 60
 26.4  midi:keys off 64
+26.4  switch:2 press      # its latched note, held since 23.1, is let go
+26.6  switch:2 release
 26.8  switch:3 press
 27.4  switch:3 release
 27.8  midi:keys unplug
-29.0  end
+# A gentle loop starts (72 beats a minute, a bar of C, then F, then C again):
+# the clients play over it, and every note fits the loop's chord of the bar.
+27.9  set harmony=loop
+27.9  set switch:2.mode=note
+27.9  loop start gentle_pulse
+28.5  switch:1 press
+28.9  switch:1 release
+29.3  pad:3 touch
+29.6  pad:3 release
+30.0  pad:5 touch
+30.3  pad:5 release
+30.7  switch:2 press
+31.2  switch:2 release
+31.6  switch:1 press
+32.0  switch:1 release
+32.4  pad:4 touch
+32.7  pad:4 release
+33.1  switch:3 press
+34.0  switch:3 release
+# Over the loop's last bar, switch 4 steps through Twinkle Twinkle, a note a
+# press; the loop's chord is its harmony. The loop ends at that bar's end.
+34.3  set switch:4.mode=sequence
+34.3  set switch:4.song=twinkle_twinkle
+34.3  set switch:4.accompany=false
+34.8  switch:4 press
+35.1  switch:4 release
+35.2  loop stop
+35.3  switch:4 press
+35.6  switch:4 release
+35.8  switch:4 press
+36.1  switch:4 release
+36.3  switch:4 press
+36.6  switch:4 release
+36.8  switch:4 press
+37.1  switch:4 release
+37.3  switch:4 press
+37.6  switch:4 release
+37.8  switch:4 press
+# Then the box plays a familiar song by itself, and the clients join in on
+# its chords; the therapist stops it after two bars, at the end of a line.
+38.1  song start hot_cross_buns
+38.2  switch:4 release
+38.6  switch:1 press
+38.9  switch:1 release
+39.6  pad:5 touch
+39.9  pad:5 release
+41.0  song stop
+42.0  switch:3 press
+42.7  switch:3 release
+44.0  end
 """
 
 
@@ -162,6 +215,8 @@ class DemoResult:
     notes_by_input: dict[str, int]
     live: bool
     late_blocks: int
+    #: Every synth call, timed from the session's start: what demo.mid records.
+    events: tuple[SoundEvent, ...] = ()
 
 
 def run_demo(
@@ -175,7 +230,7 @@ def run_demo(
     script: Script | None = None,
 ) -> DemoResult:
     script = script or parse_script(DEMO_SCRIPT, "demo")
-    instruments = check_script(script, profile, config, "demo")
+    instruments = check_script(script, profile, config, "demo") | _song_instruments(script)
     synth = open_synth(config, soundfont)
     try:
         # Levelled now, before the session's clock and the WAV start: measuring
@@ -189,7 +244,7 @@ def run_demo(
             try:
                 if renderer is not None:
                     renderer.start()
-                account = _Account(stream, profile)
+                account = DemoAccount(stream, profile)
                 _run_session(script, config, profile, synth, account)
             finally:
                 # The audio thread must stop writing before the WAV is kept or discarded.
@@ -209,9 +264,19 @@ def run_demo(
             dict(account.notes_by_input),
             playing_live,
             renderer.late_blocks if renderer else 0,
+            tuple(record),
         )
     finally:
         synth.close()
+
+
+def _song_instruments(script: Script) -> frozenset[Instrument]:
+    """The instruments a song started by the script plays, to level with the rest."""
+    starts = any(
+        isinstance(line.event, BandCommand) and line.event.action is BandAction.SONG_START
+        for line in script.lines
+    )
+    return frozenset(SONG_INSTRUMENTS.values()) if starts else frozenset()
 
 
 def _open_audio(synth: FluidSynth, config: BoxConfig, out: Path, stream: TextIO) -> bool:
@@ -225,7 +290,7 @@ def _open_audio(synth: FluidSynth, config: BoxConfig, out: Path, stream: TextIO)
 
 
 def _run_session(
-    script: Script, config: BoxConfig, profile: Profile, synth: FluidSynth, account: _Account
+    script: Script, config: BoxConfig, profile: Profile, synth: FluidSynth, account: DemoAccount
 ) -> None:
     # The simulated beam pings with a real sensor's noise, seeded, so the demo
     # plays what a rendered run of the same readings plays.
@@ -292,7 +357,7 @@ def _perform(
     stage: _Stage,
     start: float,
     sound_events: queue.SimpleQueue[SoundEvent],
-    account: _Account,
+    account: DemoAccount,
 ) -> None:
     """Act out the script in real time, as a client and a therapist would:
     closing switch contacts, touching pads, moving a hand in the beam and
@@ -309,13 +374,16 @@ def _perform(
         elif isinstance(event, SetSetting):
             account.therapist_sets(event)
             stage.box.loop.submit(replace(event, t=time.monotonic(), source="therapist"))
+        elif isinstance(event, BandCommand):
+            account.therapist_asks(event)
+            stage.box.loop.submit(replace(event, t=time.monotonic(), source="therapist"))
         elif isinstance(event, DevicePlugged | DeviceUnplugged | NoteOn | NoteOff):
             _play_device(stage, event, account)
     _wait_until(start + end, sound_events, account)
 
 
 def _play_device(
-    stage: _Stage, event: DevicePlugged | DeviceUnplugged | NoteOn | NoteOff, account: _Account
+    stage: _Stage, event: DevicePlugged | DeviceUnplugged | NoteOn | NoteOff, account: DemoAccount
 ) -> None:
     """The therapist plugs the keyboard in, plays it, and unplugs it."""
     port = event.source.partition(":")[2]  # the port's name gives the device its name
@@ -351,78 +419,11 @@ def _act(hardware: SimulatedHardware, event: Pressed | Released) -> None:
 
 
 def _wait_until(
-    when: float, sound_events: queue.SimpleQueue[SoundEvent], account: _Account
+    when: float, sound_events: queue.SimpleQueue[SoundEvent], account: DemoAccount
 ) -> None:
     while (left := when - time.monotonic()) > 0:
         try:
-            account.report(sound_events.get(timeout=left))
+            # A short wait, so the band's news is told as it happens.
+            account.report(sound_events.get(timeout=min(left, GATHER_S)))
         except queue.Empty:
-            return
-
-
-class _Account:
-    """Prints what happened, as it happens: which input, which note, which instrument."""
-
-    def __init__(self, stream: TextIO, profile: Profile) -> None:
-        self.stream = stream
-        # The therapist's view of the key, so notes are spelled as the key
-        # spells them (Bb in G minor, not A#).
-        self.profile = profile
-        self.key = Key.parse(profile.key, profile.scale)
-        self.start = 0.0
-        self.events: list[SoundEvent] = []
-        self.notes_by_input: Counter[str] = Counter()
-        self._instrument: dict[int | None, str] = {}
-        self._held: dict[str, set[int]] = {}  # the therapists' keys down now
-        self._chord = ""
-
-    def record(self) -> list[SoundEvent]:
-        """Every synth call so far, timed from the session's start."""
-        return [replace(e, t=e.t - self.start) for e in self.events]
-
-    def say(self, t: float, who: str, what: str) -> None:
-        self.stream.write(f"{t - self.start:6.2f}s  {who:<10} {what}\n")
-        self.stream.flush()
-
-    def report(self, event: SoundEvent) -> None:
-        self.events.append(event)
-        if event.type is SoundKind.PROGRAM and event.instrument:
-            self._instrument[event.channel] = instrument_for(event.instrument).title
-        elif event.type is SoundKind.NOTE_ON and event.note is not None:
-            who = device_of(event.source) or event.source  # a key is its device's
-            self.notes_by_input[who] += 1
-            name = self.key.spell(event.note)
-            instrument = self._instrument.get(event.channel, "?")
-            self.say(event.t, who, f"plays {name:<4} on {instrument} (velocity {event.velocity})")
-            self._therapist_holds(event.t, who, event.note)
-        elif event.type is SoundKind.NOTE_OFF and event.note is not None:
-            who = device_of(event.source) or event.source
-            self._held.get(who, set()).discard(event.note)
-            self.say(event.t, who, f"stops {self.key.spell(event.note)}")
-
-    def _therapist_holds(self, t: float, who: str, note: int) -> None:
-        """Say which chord a therapist's keyboard holds, when the clients follow it."""
-        if not is_midi(who):
-            return
-        settings = self.profile.settings_for(InputId(who))
-        if settings.role is not MidiRole.THERAPIST:
-            return
-        held = self._held.setdefault(who, set())
-        held.add(note)
-        chord = hear_chord(held, self.key)
-        follows = self.profile.harmony is HarmonySource.THERAPIST
-        if chord is not None and follows and chord.name != self._chord:
-            self._chord = chord.name
-            self.say(t, who, f"holds {chord.name}: every client input follows it")
-
-    def therapist_sets(self, event: SetSetting) -> None:
-        self.say(time.monotonic(), "therapist", f"set {event.path}={event.value}")
-        self.profile = self.profile.with_setting(event.path, event.value)
-        self.key = Key.parse(self.profile.key, self.profile.scale)
-
-    def drain(self, sound_events: queue.SimpleQueue[SoundEvent]) -> None:
-        while True:
-            try:
-                self.report(sound_events.get_nowait())
-            except queue.Empty:
-                return
+            account.settle(time.monotonic())

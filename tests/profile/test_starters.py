@@ -11,6 +11,7 @@ from audio_analysis import rms
 
 from appliance.config import BeamWiring, BoxConfig
 from appliance.engine.accompaniment import LOOP_CHANNELS
+from appliance.events import InputId
 from appliance.music import Key
 from appliance.music.loop import PartRole
 from appliance.music.loops import loop_named
@@ -139,14 +140,16 @@ def test_each_starter_plays_every_input_it_sets_up_and_leaves_nothing_sounding(
 
 def test_first_steps_is_one_note_on_any_jack_and_a_tremor_is_one_note(render):
     profile = starter("First steps")
-    assert {profile.settings_for(f"switch:{n}").instrument for n in range(1, 5)} == {"vibraphone"}
+    assert {profile.settings_for(InputId(f"switch:{n}")).instrument for n in range(1, 5)} == {
+        "vibraphone"
+    }
     taps = [f"0.{t}0 switch:3 press\n0.{t}5 switch:3 release\n" for t in (1, 2, 3)]
     tremor = "".join(taps) + "3.0 end\n"
     rendered = render(tremor, profile)
     assert [e["note"] for e in rendered.note_ons()] == [60]
     offs = [e for e in rendered.events if e["type"] == "note_off"]
     # The quick taps still give a whole note: it lasts at least the lock-out.
-    assert offs[0]["t"] >= 0.1 + profile.settings_for("switch:3").lockout_ms / 1000
+    assert offs[0]["t"] >= 0.1 + profile.settings_for(InputId("switch:3")).lockout_ms / 1000
 
 
 def test_pentatonic_pads_climb_the_scale_one_step_a_pad(render):
@@ -162,7 +165,7 @@ def test_pentatonic_pads_climb_the_scale_one_step_a_pad(render):
 
 def test_beam_explorer_walks_down_the_scale_as_a_hand_comes_nearer(render):
     profile = starter("Beam explorer")
-    assert profile.settings_for("beam:1").mode is BeamMode.ZONES
+    assert profile.settings_for(InputId("beam:1")).mode is BeamMode.ZONES
     script = "".join(
         f"{0.1 + i * 0.1:.1f} beam:1 distance {d}\n"
         for i, d in enumerate(x for x in (0.95, 0.75, 0.55, 0.35) for _ in range(3))
@@ -209,7 +212,8 @@ def test_song_time_steps_through_twinkle_in_d_with_its_chord_under_it(render):
 
 def test_song_time_takes_a_tremor_as_one_step_on_any_jack(render):
     profile = starter("Song time")
-    assert {profile.settings_for(f"switch:{n}").song for n in range(1, 5)} == {"twinkle_twinkle"}
+    songs = {profile.settings_for(InputId(f"switch:{n}")).song for n in range(1, 5)}
+    assert songs == {"twinkle_twinkle"}
     # Three bounces within the lock-out, then a deliberate press.
     tremor = "".join(f"0.{t}0 switch:3 press\n0.{t}5 switch:3 release\n" for t in (1, 2, 3))
     rendered = render(tremor + "1.5 switch:3 press\n1.9 switch:3 release\n14.0 end\n", profile)
@@ -223,7 +227,8 @@ def test_song_time_pads_play_the_song_softly_with_no_chord_of_their_own(render):
     notes = rendered.note_ons("pad:4")
     assert [e["note"] for e in notes] == TWINKLE_IN_D[:4]
     assert {e["source"] for e in notes} == {"pad:4"}
-    assert all(e["velocity"] < profile.settings_for("switch:1").velocity for e in notes)
+    loudest = profile.settings_for(InputId("switch:1")).velocity
+    assert all(e["velocity"] < loudest for e in notes)
 
 
 def _loop_chords(events: list[dict]) -> list[tuple[float, set[int]]]:

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
+from collections import Counter
 from pathlib import Path
 
 import mido
+import numpy as np
 import pytest
 from audio_analysis import dominant_hz, midi_hz, read_wav, rms
 
 from appliance.config import BoxConfig
+from appliance.engine.accompaniment import LOOP_CHANNELS
+from appliance.engine.song_player import CHORD_CHANNEL, MELODY_CHANNEL
 from appliance.errors import ScriptError
 from appliance.events import (
+    BandAction,
+    BandCommand,
     BeamReading,
     DevicePlugged,
     DeviceUnplugged,
     Pressed,
     Released,
     SetSetting,
+    SoundKind,
 )
+from appliance.music.loop import PartRole
 from appliance.profile import default_profile
 from appliance.session.demo import DEMO_SCRIPT, midi_path, run_demo
 from appliance.session.midi_record import playback_options
-from appliance.session.render import check_script
+from appliance.session.render import check_script, render_script
 from appliance.session.script import parse_script
 from appliance.sound.fluid import AudioSettings
 from appliance.sound.wav import WavWriter
@@ -150,11 +159,11 @@ def test_without_a_sound_card_the_demo_says_so_and_still_writes_the_wav(tmp_path
 # --- the built-in demo, parsed but not played --------------------------------------
 
 
-def test_the_built_in_demo_script_is_a_half_minute_tour_of_the_box():
+def test_the_built_in_demo_script_is_a_tour_of_the_box_in_under_a_minute():
     script = parse_script(DEMO_SCRIPT, "demo")
     config, profile = BoxConfig(), default_profile()
     check_script(script, profile, config, "demo")  # every input and setting is valid here
-    assert script.end is not None and 25.0 <= script.end <= 32.0
+    assert script.end is not None and 40.0 <= script.end <= 46.0
 
     modes_played: set[str] = set()
     pressed: set[str] = set()
@@ -180,14 +189,212 @@ def test_the_built_in_demo_script_is_a_half_minute_tour_of_the_box():
     beam = [e for e in (ln.event for ln in script.lines) if isinstance(e, BeamReading)]
     assert len({e.distance for e in beam}) >= 5  # a sweep through the beam
     assert beam[-1].distance is None  # and the hand leaves it
-    assert modes_played == {"note", "latch", "chord"}
+    assert modes_played == {"note", "latch", "chord", "sequence"}
     assert keys and keys[0] != default_profile().key  # the key moves, and comes home
     assert keys[-1] == default_profile().key
     # A therapist's keyboard plays chords the clients follow, and is unplugged.
     events = [ln.event for ln in script.lines]
     assert any(isinstance(e, DevicePlugged) and e.role == "therapist" for e in events)
-    assert profile.harmony == "therapist"
-    assert isinstance(events[-1], DeviceUnplugged)
+    assert any(isinstance(e, DeviceUnplugged) for e in events)
+    # Then the band: a loop the clients play over, locked to its chords, and a
+    # song the box plays by itself, each stopped by the therapist.
+    band = [(e.action, e.name) for e in events if isinstance(e, BandCommand)]
+    assert band == [
+        (BandAction.LOOP_START, "gentle_pulse"),
+        (BandAction.LOOP_STOP, ""),
+        (BandAction.SONG_START, "hot_cross_buns"),
+        (BandAction.SONG_STOP, ""),
+    ]
+    assert profile.harmony == "loop"
+    loop_start = next(e.t for e in events if isinstance(e, BandCommand))
+    assert sum(isinstance(e, Pressed) and e.t > loop_start for e in events) >= 10
+
+
+# --- the built-in demo, rendered offline through the same engine -------------------
+
+TWINKLE_IN_C = [60, 60, 67, 67, 69, 69, 67]  # "Twinkle, twinkle, little star"
+HOT_CROSS_BUNS_TWO_BARS = [64, 62, 60, 64, 62, 60]
+#: The loudest a demo may be: well short of full scale, so nothing clips.
+PEAK_MAX = 0.9
+#: The longest the demo may fall silent between its first note and its last.
+SILENCE_MAX_S = 1.0
+SILENT_DBFS = -50.0  # quieter than this, a 50 ms stretch counts as silence
+WINDOW_S = 0.05
+
+
+@pytest.fixture(scope="module")
+def rendered_demo(tmp_path_factory):
+    """The built-in demo script rendered offline: the engine's calls, heard."""
+    folder = tmp_path_factory.mktemp("rendered")
+    out, events = folder / "demo.wav", folder / "demo.jsonl"
+    result = render_script(
+        parse_script(DEMO_SCRIPT, "demo"), default_profile(), BoxConfig(), out, events_out=events
+    )
+    audio, rate = read_wav(out)
+    return result, audio, rate, [json.loads(line) for line in events.read_text().splitlines()]
+
+
+def _stuck(events: list[dict]) -> Counter:
+    """Notes started and not stopped before the script's end stopped everything."""
+    held: Counter = Counter()
+    for e in events:
+        if e["source"] in ("end", "stop"):
+            break
+        if e["type"] == "note_on":
+            held[e["channel"], e["note"]] += 1
+        elif e["type"] == "note_off":
+            held[e["channel"], e["note"]] -= 1
+    return +held
+
+
+def _longest_silence_s(audio, rate: int, start_s: float, end_s: float) -> float:
+    window = int(WINDOW_S * rate)
+    mono = audio[int(start_s * rate) : int(end_s * rate)].mean(axis=1)
+    count = len(mono) // window
+    levels = np.sqrt((mono[: count * window].reshape(count, window) ** 2).mean(axis=1))
+    longest = run = 0
+    for quiet in 20 * np.log10(levels + 1e-12) < SILENT_DBFS:
+        run = run + 1 if quiet else 0
+        longest = max(longest, run)
+    return longest * WINDOW_S
+
+
+def test_the_demo_sounds_musical_no_clipping_no_silence_no_stuck_notes(rendered_demo):
+    result, audio, rate, events = rendered_demo
+    assert result.peak < PEAK_MAX
+    notes = [e for e in events if e["type"] in ("note_on", "note_off")]
+    first, last = notes[0]["t"], notes[-1]["t"]
+    assert _longest_silence_s(audio, rate, first, last) <= SILENCE_MAX_S
+    assert _stuck(events) == Counter()
+
+
+def test_the_demo_plays_a_loop_the_clients_fit_then_twinkle_then_a_song(rendered_demo):
+    _, _, _, events = rendered_demo
+    ons = [e for e in events if e["type"] == "note_on"]
+    script = parse_script(DEMO_SCRIPT, "demo")
+    band = {e.action: e.t for e in (ln.event for ln in script.lines) if isinstance(e, BandCommand)}
+
+    loop = [e for e in ons if e["source"] == "loop"]
+    assert {e["channel"] for e in loop} == set(LOOP_CHANNELS.values())
+    assert (
+        band[BandAction.LOOP_START] < loop[0]["t"] and loop[-1]["t"] < band[BandAction.SONG_START]
+    )
+    # Each bar's chord is the one its pad holds; every client note in the bar is of it.
+    pad = LOOP_CHANNELS[PartRole.PAD]
+    bars: dict[float, set[int]] = {}
+    for e in loop:
+        if e["channel"] == pad:
+            bars.setdefault(e["t"], set()).add(e["note"] % 12)
+    assert [sorted(tones) for _, tones in sorted(bars.items())] == [[0, 4, 7], [0, 5, 9], [0, 4, 7]]
+    clients = [
+        e
+        for e in ons
+        if ":" in e["source"] and loop[0]["t"] <= e["t"] <= band[BandAction.LOOP_STOP]
+    ]
+    assert len(clients) >= 8
+    for e in clients:
+        tones = [tones for t, tones in sorted(bars.items()) if t <= e["t"]][-1]
+        assert e["note"] % 12 in tones, e
+
+    # Switch 4 steps through Twinkle Twinkle, a note a press, over the loop's last bar.
+    steps = [e for e in ons if e["source"] == "switch:4" and e["t"] > loop[0]["t"]]
+    assert [e["note"] for e in steps] == TWINKLE_IN_C
+    assert all(band[BandAction.LOOP_STOP] - 1 < e["t"] < band[BandAction.SONG_START] for e in steps)
+    # Then the box plays Hot Cross Buns by itself until the therapist stops it.
+    song = [e for e in ons if e["source"] == "song"]
+    melody = [e["note"] for e in song if e["channel"] == MELODY_CHANNEL]
+    assert melody == HOT_CROSS_BUNS_TWO_BARS
+    assert band[BandAction.SONG_START] < song[0]["t"]
+
+
+# --- the band, live: a short session through the real box ----------------------------
+
+# At 160 beats a minute a march's bar is 0.75 s and a song's 1.5 s, so a
+# loop, a few song steps and a song fit in four seconds.
+BAND_SCRIPT = """\
+0.00 set tempo=160
+0.00 set harmony=loop
+0.00 set switch:4.mode=sequence
+0.00 set switch:4.accompany=false
+0.00 loop start march
+0.30 switch:1 press
+0.50 switch:1 release
+0.55 loop stop
+0.60 switch:4 press
+0.75 switch:4 release
+0.80 switch:4 press
+0.95 switch:4 release
+1.00 switch:4 press
+1.15 switch:4 release
+1.20 song start hot_cross_buns
+1.85 switch:2 press
+2.00 switch:2 release
+2.20 song stop
+3.40 end
+"""
+
+
+@pytest.fixture(scope="module")
+def band_demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("band") / "demo.wav"
+    stream = io.StringIO()
+    result = run_demo(
+        BoxConfig(soundfont=TIMGM),
+        default_profile(),
+        out,
+        soundfont=TIMGM,
+        live=False,
+        stream=stream,
+        script=parse_script(BAND_SCRIPT, "band"),
+    )
+    return result, stream.getvalue()
+
+
+def test_the_demo_tells_the_loop_by_its_bars_and_the_song_by_its_tune(band_demo):
+    result, text = band_demo
+    said = [line[8:].strip() for line in text.splitlines()]  # without the times
+    assert "therapist  loop start march" in said
+    assert any(
+        line.startswith("loop       March begins (proud, steady, 160 beats") for line in said
+    )
+    assert "loop       a bar of C major" in said
+    assert "therapist  loop stop: it ends at the bar line" in said
+    assert "loop       ends" in said
+    steps = [line.split()[2] for line in said if line.startswith("switch:4   plays")]
+    assert steps == ["C4", "C4", "G4"]
+    assert any(line.startswith("song       Hot Cross Buns begins, in C") for line in said)
+    assert "song       plays E4   on Flute over C major" in said
+    assert "song       plays D4   on Flute over G major" in said
+    assert "song       ends" in said
+    # The band's notes are counted, not told one a line.
+    assert result.notes_by_input["loop"] > sum(line.startswith("loop ") for line in said)
+    assert result.notes_by_input["song"] > 0
+
+
+def test_the_demo_record_holds_the_band_and_no_stuck_notes(band_demo):
+    result, _ = band_demo
+    ons = [e for e in result.events if e.type is SoundKind.NOTE_ON]
+    assert {e.channel for e in ons if e.source == "loop"} == set(LOOP_CHANNELS.values())
+    song = [e for e in ons if e.source == "song"]
+    assert [e.note for e in song if e.channel == MELODY_CHANNEL][:2] == [64, 62]
+    # Switch 2 plays over the song: its note is of the song's chord sounding then.
+    (client,) = [e for e in ons if e.source == "switch:2"]
+    chords: dict[float, set[int]] = {}
+    for e in song:
+        if e.channel == CHORD_CHANNEL and e.t <= client.t and e.note is not None:
+            chords.setdefault(e.t, set()).add(e.note % 12)
+    assert client.note is not None and client.note % 12 in chords[max(chords)]
+    held: Counter = Counter()
+    for e in result.events:
+        if e.type is SoundKind.NOTE_ON:
+            held[e.channel, e.note] += 1
+        elif e.type is SoundKind.NOTE_OFF:
+            held[e.channel, e.note] -= 1
+    assert +held == Counter()
+    # The MIDI record holds the same notes, each stopped.
+    record = [m for m in mido.MidiFile(result.midi) if m.type in ("note_on", "note_off")]
+    assert sum(m.type == "note_on" and m.velocity > 0 for m in record) == len(ons)
+    assert result.peak < PEAK_MAX
 
 
 # --- when the demo goes wrong ---------------------------------------------------------
