@@ -149,7 +149,7 @@ def onsets_s(
     before = np.lib.stride_tricks.sliding_window_view(level[:-1], look).max(axis=1)
     rising = (level[look:] > before + rise_db) & (level[look:] > level.max() - range_db)
     starts: list[float] = []
-    for i in np.nonzero(rising)[0] + look:
+    for i in (int(k) + look for k in np.nonzero(rising)[0]):
         # Back to where the climb began: a sound's first windows each rise
         # over the one before, its very first over the quiet (or the older
         # sound) under it.
