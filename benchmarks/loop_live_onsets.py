@@ -50,7 +50,7 @@ from benchmarks.busy import busy_cores
 from benchmarks.onsets import OnsetReport, Templates, drum_hits, find_onsets, frames_of
 from benchmarks.presser import TimedSynth, progress
 from benchmarks.stats import Summary, summarize
-from benchmarks.switch_with_loop import LOOP, loop_profile
+from benchmarks.switch_with_loop import LOOP, level_loop, loop_profile
 
 NAME = "loop_live_onsets"
 TEMPO_BPM = 90
@@ -130,6 +130,7 @@ def run() -> LoopOnsets:
         real = open_synth(config)
         wav = WavWriter(Path(tmp) / "loop.wav", real.sample_rate)
         renderer = PacedRenderer(real, wav)
+        level_loop(real)
         synth = _BeatWatch(real)
         factory = MockFactory()
         renderer.start()

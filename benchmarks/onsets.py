@@ -50,6 +50,10 @@ TEMPLATE_LEAD_BLOCKS = 40
 TEMPLATE_BLOCKS = 150
 #: A step matched worse than this was not found: something else sounded there.
 MIN_MATCH = 0.5
+#: A step is looked for this far (in steps) either side of where it was
+#: announced, counted from the first onset: short of half a step, so a
+#: neighbouring step's drums stay out of reach, however late the first onset.
+REACH_STEPS = 0.45
 #: The first onset is looked for from where the audio first rises past this
 #: (a fraction of full scale): the loop plays into silence.
 FIRST_LEVEL = 0.01
@@ -167,14 +171,14 @@ def find_onsets(
 ) -> OnsetReport:
     """Find each hit's onset in ``audio`` (frames x 2) and its error from the grid.
 
-    A hit is looked for within a quarter of a step either side of where the
+    A hit is looked for within :data:`REACH_STEPS` either side of where the
     engine announced it, counted from the first onset found.
     """
     if not hits:
         return OnsetReport((), 0, rate)
     filtered = high_pass(audio, rate)
     step = step_s * rate
-    reach = round(step / 4)
+    reach = round(step * REACH_STEPS)
     loud = np.flatnonzero(np.abs(audio).max(axis=1) > FIRST_LEVEL * FULL_SCALE)
     if not len(loud):
         return OnsetReport((), len(hits), rate)

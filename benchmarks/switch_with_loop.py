@@ -22,7 +22,10 @@ from gpiozero.pins.mock import MockFactory, MockPin
 from appliance.box import Box
 from appliance.config import BoxConfig
 from appliance.events import BandAction, BandCommand
+from appliance.music.loops import loop_named
 from appliance.profile import Profile
+from appliance.sound.fluid import FluidSynth
+from appliance.sound.instruments import instrument_for
 from benchmarks.presser import (
     PRESSES,
     WARMUP,
@@ -46,6 +49,15 @@ TEMPO_BPM = 160
 P99_FACTOR = 1.5
 
 
+def level_loop(synth: FluidSynth, name: str = LOOP) -> None:
+    """Measure the loop's instruments now, off the engine's thread, as a box that
+    has played the loop before knows them (its ``levels.json``). A box without a
+    leveller measures an instrument on first use, on the engine's thread: tens of
+    ms when the loop starts, with its first beat waiting behind them."""
+    for part in loop_named(name).parts:
+        synth.trims.level_for(instrument_for(part.instrument))
+
+
 def loop_profile(config: BoxConfig, tempo: int = TEMPO_BPM) -> Profile:
     """The bench profile (lock-out off) at ``tempo``; the loop is started by command."""
     return bench_profile(config).with_setting("tempo", str(tempo))
@@ -57,6 +69,7 @@ def run(presses: int = PRESSES, warmup: int = WARMUP) -> Summary:
     try:
         with rendering_synth(config, NAME) as (real, synth, _):
             voices = VoiceCounter(real)
+            level_loop(real)
             with Box(config, loop_profile(config), synth, pin_factory=factory) as box:
                 dead = {iid: why for iid, why in box.offline.items() if iid in switch_ids(config)}
                 if dead:
