@@ -204,7 +204,7 @@ def test_every_loop_plays_each_bar_on_its_grid(loop):
 
 
 @pytest.mark.parametrize("name", ["calypso", "waltz", "sea_shanty", "walking_swing"])
-def test_every_onset_is_within_a_third_of_a_block_of_the_tempo_grid(name):
+def test_every_onset_is_within_half_a_block_of_the_tempo_grid(name):
     """The only rounding is to the synth's block: half a block, 0.67 ms, at most."""
     loop = loop_named(name)
     grid = Grid(loop)
