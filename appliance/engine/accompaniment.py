@@ -128,6 +128,8 @@ class _Beat:
 
 
 Announce = Callable[[float, SoundKind, Channel, int, int], None]
+#: (each loop channel's notes and their loudest velocity, time): the mixer's reservation.
+Reserve = Callable[[dict[Channel, dict[int, int]], float], None]
 
 
 class LoopPlayer:
@@ -137,6 +139,7 @@ class LoopPlayer:
         announce: Announce,
         set_chord: Callable[[HeardChord | None], None],
         on_loop: Callable[[Loop], None],
+        reserve: Reserve | None = None,
     ) -> None:
         self.synth = synth
         #: Emits a SoundEvent for a loop note at its time: (t, kind, channel, note, velocity).
@@ -145,6 +148,9 @@ class LoopPlayer:
         self._set_chord = set_chord
         #: Sets the channels up for a loop, before its first downbeat (see _set_up).
         self._on_loop = on_loop
+        #: Tells the mixer what each loop channel may hold in the bar planned
+        #: next, so its headroom rule counts the band before a note of it sounds.
+        self._reserve = reserve or (lambda notes, t: None)
         self.loop: Loop | None = None
         self.settings = LoopSettings()
         self.tempo = 0  # the profile's; 0 is each loop's own
@@ -304,6 +310,7 @@ class LoopPlayer:
         assert bar is not None and self.loop is not None
         if beat == 0:
             heapq.heappush(self._bar_lines, (self._time_of(bar.start), next(self._order), bar))
+            self._reserve(_bar_notes(bar), self._time_of(bar.start) - LEAD_S)
         drone = self._drone(bar.beat_start(beat))
         per_beat = bar.loop.steps_per_beat
         step_length = bar.length / bar.loop.steps
@@ -450,6 +457,7 @@ class LoopPlayer:
         return self._block(bar.start + bar.length) > floor
 
     def _end(self) -> None:
+        self._reserve({channel: {} for channel in LOOP_CHANNELS.values()}, 0.0)
         self.loop = self._next = self._bar = self._before = None
         self._stopping = False
         self._scheduled.clear()
@@ -501,3 +509,14 @@ def _is_minor(key: Key) -> bool:
     """A scale with a minor third and no major third plays the loop's minor chords."""
     classes = {(p - key.tonic) % SEMITONES for p in key.pitch_classes}
     return 3 in classes and 4 not in classes
+
+
+def _bar_notes(bar: _Bar) -> dict[Channel, dict[int, int]]:
+    """Every note of a bar by channel, at its loudest velocity: a bound on what
+    the bar holds at once, counted by the mixer's headroom rule."""
+    held: dict[Channel, dict[int, int]] = {channel: {} for channel in LOOP_CHANNELS.values()}
+    for hit in bar.loop.notes_in_bar(bar.chord, bar.tonic):
+        notes = held[LOOP_CHANNELS[hit.role]]
+        for note in hit.notes:
+            notes[note] = max(notes.get(note, 0), hit.velocity)
+    return held

@@ -44,7 +44,9 @@ class Band:
         all_loops()  # read every loop and song file now, off the owner thread
         all_songs()
         self.voicing = voicing
-        self.loop = LoopPlayer(voicing.synth, self._announce, self._set_chord, self._on_loop)
+        self.loop = LoopPlayer(
+            voicing.synth, self._announce, self._set_chord, self._on_loop, self._reserve
+        )
         self.song = SongPlayer(voicing.synth, self._announce_song, self._set_chord)
         #: The input whose choice plays now, and presses of other choices while it did.
         self.chosen: str | None = None
@@ -133,6 +135,11 @@ class Band:
         self, t: float, kind: SoundKind, channel: Channel, note: int, velocity: int
     ) -> None:
         self.voicing.announce(t, kind, channel, song_player.SOURCE, note, velocity)
+
+    def _reserve(self, notes: dict[Channel, dict[int, int]], t: float) -> None:
+        mixer = self.voicing.mixer
+        for channel, held in notes.items():
+            mixer.reserve(channel, held, max(t, self.voicing.now))
 
     def _set_chord(self, chord: HeardChord | None) -> None:
         self.voicing.harmony.accompaniment = chord
