@@ -512,11 +512,21 @@ def _is_minor(key: Key) -> bool:
 
 
 def _bar_notes(bar: _Bar) -> dict[Channel, dict[int, int]]:
-    """Every note of a bar by channel, at its loudest velocity: a bound on what
-    the bar holds at once, counted by the mixer's headroom rule."""
-    held: dict[Channel, dict[int, int]] = {channel: {} for channel in LOOP_CHANNELS.values()}
-    for hit in bar.loop.notes_in_bar(bar.chord, bar.tonic):
-        notes = held[LOOP_CHANNELS[hit.role]]
-        for note in hit.notes:
-            notes[note] = max(notes.get(note, 0), hit.velocity)
-    return held
+    """What each loop channel holds at the busiest step of a bar (note: velocity):
+    the most the bar sounds at once, counted by the mixer's headroom rule."""
+    hits = bar.loop.notes_in_bar(bar.chord, bar.tonic)
+    busiest: dict[Channel, dict[int, int]] = {channel: {} for channel in LOOP_CHANNELS.values()}
+    for step in range(bar.loop.steps):
+        now: dict[Channel, dict[int, int]] = {channel: {} for channel in LOOP_CHANNELS.values()}
+        for hit in hits:
+            if hit.step <= step < hit.step + max(hit.length, 1):
+                for note in hit.notes:
+                    now[LOOP_CHANNELS[hit.role]][note] = hit.velocity
+        for channel, notes in now.items():
+            if _weight(notes) > _weight(busiest[channel]):
+                busiest[channel] = notes
+    return busiest
+
+
+def _weight(notes: dict[int, int]) -> int:
+    return sum(v * v for v in notes.values())

@@ -56,7 +56,10 @@ def test_the_demo_at_the_default_volume_measures_minus_20_lufs(demo_levels):
 def test_full_volume_is_about_6_db_louder_and_still_under_full_scale(demo_levels):
     default, _ = demo_levels["default"]
     full, true_peak = demo_levels["full"]
-    assert 4.5 <= full - default <= 7.5
+    # The taper puts full volume 7.5 dB over the default; the headroom rule
+    # takes some back in busy moments, more while the band plays under the
+    # clients (its notes count too): 4.5 dB measured with the demo's loop.
+    assert 4.0 <= full - default <= 7.5
     assert true_peak <= -1.0
 
 
