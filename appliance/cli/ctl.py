@@ -51,6 +51,8 @@ SPOKEN: dict[tuple[str, ...], Spoken] = {
 }
 #: Lists printed a line each, as ``tonic loops`` and ``tonic songs`` print them.
 LISTS = frozenset({"loops.list", "songs.list"})
+#: Commands that end what plays at its next bar line, not at once.
+STOPS = frozenset({"loop.stop", "song.stop"})
 
 
 class CtlUsageError(TonicError, ValueError):
@@ -168,9 +170,9 @@ def readable(method: str, result: Any) -> list[str]:
         return status_summary(result)
     if method in LISTS and isinstance(result, list):
         return [_listed(item) for item in result if isinstance(item, dict)]
-    if method == "loop.stop" and isinstance(result, dict):
+    if method in STOPS and isinstance(result, dict):
         playing = result.get("loop")  # it plays on to its bar line
-        return [f"loop: stops at the end of its bar ({playing})" if playing else "loop: stopped"]
+        return [f"stopping at the end of the bar: {playing}" if playing else "stopped"]
     if result is None or result == {}:
         return ["ok"]
     return list(fields(result))

@@ -97,6 +97,32 @@ def midi_line(status: Mapping[str, Any]) -> str:
     return line
 
 
+#: The input names the box gives the band's notes in the live stream: the loop's, a song's.
+BAND_SOURCES = frozenset({"loop", "song"})
+
+
+#: How the status's ``loop`` names a song the band plays ("song: Ode to Joy").
+SONG_PREFIX = "song: "
+
+
+def band_line(status: Mapping[str, Any]) -> str:
+    """``Loop: calypso, bar 5 · player 2's turn``: what the band plays now."""
+    loop = status.get("loop")
+    if not isinstance(loop, str) or not loop:
+        text = "Loop: none playing"
+    elif loop.startswith(SONG_PREFIX):
+        text = f"Song: {loop.removeprefix(SONG_PREFIX)}"
+    else:
+        text = f"Loop: {loop}"
+    tempo = status.get("tempo")
+    if loop and isinstance(tempo, int) and tempo > 0:
+        text += f" at {tempo} bpm"
+    turns = status.get("turns")
+    if isinstance(turns, str) and turns:
+        text += f" · {turns}"
+    return text
+
+
 def volume_line(status: Mapping[str, Any]) -> str:
     volume = status.get("volume")
     text = f"Volume: {round(volume * 100)} %" if isinstance(volume, int | float) else "Volume: ?"
@@ -188,8 +214,15 @@ class BeamRange:
 
 
 def activity_line(event: Mapping[str, Any]) -> str:
-    """One event of the live stream in words, for the activity list; "" to leave it out."""
+    """One event of the live stream in words, for the activity list; "" to leave it out.
+
+    The band's own notes are left out: a bar of them would push the client's
+    presses off the list, and the loop line says what it plays."""
     kind = event.get("event")
+    if event.get("input") in BAND_SOURCES:
+        return ""
+    if kind == "band":
+        return f"{str(event.get('action', '?')).capitalize()} {event.get('name') or ''}".rstrip()
     who = input_label(str(event.get("input", "")))
     if kind == "press":
         return f"{who} pressed"

@@ -297,6 +297,6 @@ def test_loops_and_songs_print_a_line_each_as_tonic_loops_does():
     songs = [{"name": "ode_to_joy", "title": "Ode to Joy", "metre": "4/4", "tempo": 100}]
     assert readable("songs.list", songs) == ["ode_to_joy                4/4   100 bpm  Ode to Joy"]
     assert readable("loop.stop", {"loop": "calypso, bar 2"}) == [
-        "loop: stops at the end of its bar (calypso, bar 2)"
+        "stopping at the end of the bar: calypso, bar 2"
     ]
-    assert readable("loop.stop", {"loop": ""}) == ["loop: stopped"]
+    assert readable("song.stop", {"loop": ""}) == ["stopped"]

@@ -87,6 +87,16 @@ def test_an_unknown_loop_is_refused_with_the_nearest_name_and_nothing_plays(clie
     assert client.call("status")["loop"] == ""
 
 
+def test_a_song_started_by_name_takes_over_from_the_loop_and_stops(client, stream):
+    client.call("loop.start", {"name": "calypso"})
+    started = client.call("song.start", {"name": "Twinkle Twinkle"})
+    assert started["song"] == "twinkle_twinkle"
+    assert started["loop"] == client.call("status")["loop"] == "song: Twinkle Twinkle Little Star"
+    stream.until(lambda e: e["event"] == "note_on" and e["input"] == "song")  # it has begun
+    client.call("song.stop")  # at the next bar line
+    eventually(lambda: client.call("status")["loop"] == "", "the song stopped")
+
+
 def test_an_unknown_song_is_refused_with_the_nearest_name(client):
     error = refused(client, "song.start", {"name": "twinkle"})
     assert error.code == ErrorCode.REFUSED
@@ -129,7 +139,7 @@ def test_tonic_ctl_starts_and_stops_the_loop_in_words_and_shows_it(service, tmp_
     code, out, _ = ctl("status")
     assert code == 0 and "loop: sea_shanty, " in out
     code, out, _ = ctl("loop", "stop")
-    assert code == 0 and out.startswith("loop: st")
+    assert code == 0 and out.startswith(("stopping at the end of the bar: sea_shanty", "stopped"))
     code, _, err = ctl("song", "start", "twinkle twinkel")
     assert code == 2 and "did you mean 'twinkle_twinkle'" in err
     ctl("panic")

@@ -35,6 +35,8 @@ STATUS: dict[str, Any] = {
     "volume": 0.55,
     "gain_ceiling": 2.8,
     "harmony": "A major",
+    "loop": "calypso, bar 5",
+    "tempo": 90,
     "audio": {"state": "playing", "reason": "", "period_size": 64, "periods": 3, "latency_ms": 4.0},
     "midi": {"available": True, "reason": "", "devices": [{"id": "midi:keys", "port": "Keys"}]},
     "inputs": [

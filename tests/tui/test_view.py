@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from appliance.tui.view import (
     BeamRange,
+    activity_line,
     audio_line,
+    band_line,
     health_line,
     input_label,
     midi_line,
@@ -95,3 +97,23 @@ def test_the_midi_line_says_why_there_is_no_midi_or_that_nothing_is_plugged_in()
     empty = {"midi": {"available": True, "reason": "", "devices": []}, "inputs": []}
     assert midi_line(empty) == "MIDI: no devices plugged in"
     assert midi_line({}) == "MIDI: ?"
+
+
+def test_the_band_line_names_the_loop_or_song_its_tempo_and_whose_turn():
+    assert band_line({"loop": ""}) == "Loop: none playing"
+    assert band_line({}) == "Loop: none playing"
+    assert band_line({"loop": "calypso, bar 5", "tempo": 0}) == "Loop: calypso, bar 5"
+    assert band_line({"loop": "calypso, bar 5", "tempo": 90}) == "Loop: calypso, bar 5 at 90 bpm"
+    assert band_line({"loop": "song: Ode to Joy"}) == "Song: Ode to Joy"
+    turns = {"loop": "", "turns": "player 2's turn"}
+    assert band_line(turns) == "Loop: none playing · player 2's turn"
+
+
+def test_the_bands_own_notes_stay_off_the_activity_list():
+    assert activity_line({"event": "note_on", "input": "loop", "name": "C3"}) == ""
+    assert activity_line({"event": "note_on", "input": "song", "name": "D4"}) == ""
+    assert activity_line({"event": "note_on", "input": "switch:1", "name": "C4"}) == (
+        "Switch 1 plays C4"
+    )
+    started = {"event": "band", "action": "loop start", "name": "calypso"}
+    assert activity_line(started) == "Loop start calypso"

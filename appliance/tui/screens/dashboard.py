@@ -7,8 +7,9 @@ What it shows comes from two places (docs/control-api.md):
   hand, offline/online mark sensors, a profile event re-reads the profile;
 - the ``status`` method, re-read twice a second while this screen is shown,
   for what the stream does not carry: pad touch levels, sensor health, the
-  volume, audio. Presses and notes are taken from it only when the stream may
-  have missed some (on connecting, and after a ``dropped`` event).
+  volume, audio, the loop playing and its bar. Presses and notes are taken
+  from it only when the stream may have missed some (on connecting, and after
+  a ``dropped`` event).
 
 Widgets are handed values and redraw only when one changed, so an idle box
 costs one status call every half second and no drawing.
@@ -27,9 +28,11 @@ from textual.widget import Widget
 from appliance.tui.link import BoxEvent, Connected, Disconnected
 from appliance.tui.screens.base import SetupScreen
 from appliance.tui.view import (
+    BAND_SOURCES,
     BeamRange,
     activity_line,
     audio_line,
+    band_line,
     health_line,
     input_kind,
     input_settings,
@@ -111,6 +114,8 @@ class DashboardScreen(SetupScreen):
         said = activity_line(event)
         if said:
             self.activity.append(said)
+        if iid in BAND_SOURCES:
+            return  # the band's notes: the loop line says what plays, and the status its bar
         if kind == "press":
             self.pressed.add(iid)
         elif kind == "release":
@@ -136,6 +141,8 @@ class DashboardScreen(SetupScreen):
             self._fetch_profile()
         elif kind == "dropped":
             self._poll(resync=True)
+        elif kind == "band":  # a loop started or stopped: its line, now
+            self._poll()
         else:
             return
         self._show()
@@ -175,7 +182,7 @@ class DashboardScreen(SetupScreen):
             self.sounding = {
                 str(i.get("id")): [str(n) for n in i.get("sounding") or []]
                 for i in status.get("inputs", [])
-                if i.get("sounding")
+                if i.get("sounding") and i.get("id") not in BAND_SOURCES
             }
             for info in inputs_of(status, "beam"):
                 self._beam(str(info.get("id")), info)
@@ -241,6 +248,7 @@ class DashboardScreen(SetupScreen):
                         f"{volume_line(self.status)}   {audio_line(self.status)}",
                         health_line(self.status),
                         midi_line(self.status),
+                        band_line(self.status),
                     ]
                 ),
             )

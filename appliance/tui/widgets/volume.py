@@ -6,7 +6,8 @@
 
 The whole bar is the box's ceiling: 100 % is the loudest this box will ever
 play. The bar says what the therapist asked for at once; the screen sends it
-to the box and puts the box's own value back when it answers.
+to the box and puts the box's own value back when it answers. The same bar,
+with another label, sets the accompaniment loop's share of the volume.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class VolumeBar(Widget, can_focus=True):
 
     volume: reactive[float | None] = reactive(None)
 
+    def __init__(self, label: str = LABEL, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.label = label
+
     class Changed(Message):
         """The therapist asked for ``volume`` (0..1)."""
 
@@ -59,8 +64,8 @@ class VolumeBar(Widget, can_focus=True):
             return self.bar
 
     def render(self) -> Text:
-        width = max(self.content_size.width - len(LABEL) - FIGURE_WIDTH, 4)
-        text = Text(LABEL, style="bold")
+        width = self._bar_width()
+        text = Text(self.label, style="bold")
         if self.volume is None:
             return text + Text("?")
         filled = round(self.volume * width)
@@ -77,10 +82,13 @@ class VolumeBar(Widget, can_focus=True):
         self._ask(volume)
 
     def on_click(self, event: events.Click) -> None:
-        width = max(self.content_size.width - len(LABEL) - FIGURE_WIDTH, 4)
-        at = event.x - len(LABEL)
+        width = self._bar_width()
+        at = event.x - len(self.label)
         if 0 <= at <= width:
             self._ask(round(at / width, 2))
+
+    def _bar_width(self) -> int:
+        return max(self.content_size.width - len(self.label) - FIGURE_WIDTH, 4)
 
     def _ask(self, volume: float) -> None:
         volume = min(max(volume, 0.0), 1.0)
