@@ -26,6 +26,7 @@ from appliance.sound.instruments import Instrument
 from appliance.sound.level import PROVISIONAL, Level
 from appliance.sound.leveller import Leveller
 from appliance.sound.levels import LevelTrims
+from appliance.sound.sequencer import BlockSequencer
 from appliance.sound.soundfont import check_soundfont
 from appliance.sound.synth import CHANNELS, Channel, Scheduled, Synth, SynthState
 
@@ -46,15 +47,6 @@ _sysex.argtypes = (
     ctypes.c_int,
 )
 _sysex.restype = ctypes.c_int
-
-_remove_events = fluidsynth._fl.fluid_sequencer_remove_events
-_remove_events.argtypes = (ctypes.c_void_p, ctypes.c_short, ctypes.c_short, ctypes.c_int)
-_remove_events.restype = None
-
-#: FluidSynth's "any" for a sequencer event's source or type.
-_ANY = -1
-#: The sequencer counts whole milliseconds (its default time scale).
-_MS_PER_S = 1000
 
 
 class FluidSynth(Synth):
@@ -89,17 +81,9 @@ class FluidSynth(Synth):
             self._fs.delete()
             raise SoundfontError(f"corrupt soundfont {soundfont}: {reason}")
         self._driver: object | None = None
-        # Scheduled notes (loops, songs) are played by FluidSynth's own
-        # sequencer, advanced by the synth's sample clock, not the system's:
-        # it reads the time once per 64-frame block, in whole milliseconds,
-        # and what it plays then is heard from the next block. So an event
-        # for block m is stamped floor(64000 (m - 1) / rate), reached first
-        # (a block lasting more than a millisecond) at block m - 1: heard
-        # exactly as a call made when 64 m frames have been rendered (tested
-        # to the sample). Made here, before any audio thread runs.
-        self._seq = fluidsynth.Sequencer(time_scale=_MS_PER_S, use_system_timer=False)
-        self._seq_dest = self._seq.register_fluidsynth(self._fs)
-        self._scheduled_until = 0  # the last block anything is scheduled for
+        # Scheduled notes (loops, songs): FluidSynth's own sequencer, made
+        # here, before any audio thread runs (appliance/sound/sequencer.py).
+        self._sequencer = BlockSequencer(self._fs, sample_rate)
         self._frames = 0  # frames rendered by render(): the offline sample clock
         self.trims = LevelTrims(soundfont, sample_rate)
         #: Set on the live box: trims are then measured there, never on the engine's thread.
@@ -147,32 +131,24 @@ class FluidSynth(Synth):
     def sample_clock(self) -> int:
         if self._driver is None:  # offline or paced: render() counts exactly
             return self._frames
-        # Live, the audio driver renders: its sequencer's clock, to the millisecond.
-        return int(self._seq.get_tick()) * self.sample_rate // _MS_PER_S
+        return self._sequencer.frames()  # live, the audio driver renders
 
     def schedule(self, events: Sequence[Scheduled]) -> None:
-        seq, dest, rate = self._seq, self._seq_dest, self.sample_rate
-        for e in events:
-            at = max(0, e.block - 1) * BLOCK_FRAMES * _MS_PER_S // rate
-            if e.velocity > 0:
-                seq.note_on(at, e.channel, e.note, e.velocity, source=e.group, dest=dest)
-            else:
-                seq.note_off(at, e.channel, e.note, source=e.group, dest=dest)
-            self._scheduled_until = max(self._scheduled_until, e.block)
+        self._sequencer.schedule(events, self._block_now())
         if events and not self.woken.is_set():  # a paced renderer asleep over silence
             self.woken.set()
 
     def cancel(self, groups: Iterable[int] | None = None) -> None:
-        seq = self._seq.sequencer
-        if groups is None:
-            _remove_events(seq, _ANY, self._seq_dest, _ANY)
-            return
-        for group in groups:
-            _remove_events(seq, group, self._seq_dest, _ANY)
+        self._sequencer.cancel(groups)
 
     def has_scheduled(self) -> bool:
         """Whether scheduled notes are still to come (a paced renderer keeps going)."""
-        return self._scheduled_until * BLOCK_FRAMES >= self.sample_clock()
+        return self._sequencer.pending(self.sample_clock() / BLOCK_FRAMES)
+
+    def _block_now(self) -> int:
+        # The block the synth renders next: it renders whole blocks, so a
+        # render ending mid-block has already begun the next one.
+        return -(-self.sample_clock() // BLOCK_FRAMES)
 
     # -- Synth --------------------------------------------------------------
 
@@ -238,7 +214,7 @@ class FluidSynth(Synth):
         if self.state is SynthState.CLOSED:
             return
         self._fs.all_sounds_off(-1)
-        self._seq.delete()
+        self._sequencer.delete()
         self._fs.delete()
         if self.leveller is None:
             self.trims.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from appliance.sound import sequencer
 from appliance.sound.fluid import BLOCK_FRAMES
 from appliance.sound.instruments import instrument_for
 from appliance.sound.synth import Channel, Scheduled
@@ -65,3 +66,37 @@ def test_cancel_all_takes_back_everything_still_to_come(new_synth):
     assert synth.has_scheduled()
     synth.cancel()
     assert np.array_equal(synth.render(400 * BLOCK_FRAMES), _scheduled(new_synth, [], None, 400))
+
+
+def test_a_renewed_sequencer_keeps_the_blocks_exact(new_synth, monkeypatch):
+    """Made afresh when idle (so its tick counter never wraps), it still plays on the block."""
+    monkeypatch.setattr(sequencer, "RENEW_AFTER_S", 0.05)
+    synth = new_synth()
+    synth.select_instrument(CH, PIANO)
+    first = synth._sequencer._seq
+    synth.schedule([Scheduled(10, CH, 60, 110, group=1), Scheduled(20, CH, 60, 0, group=1)])
+    before = synth.render(377 * BLOCK_FRAMES + 17)  # idle, old, and mid-block
+    synth.schedule([Scheduled(400, CH, 72, 110, group=2)])
+    assert synth._sequencer._seq is not first
+    after = synth.render((400 + TAIL_BLOCKS) * BLOCK_FRAMES - len(before) // 2)
+    direct = new_synth()
+    direct.select_instrument(CH, PIANO)
+    direct.render(10 * BLOCK_FRAMES)
+    direct.note_on(CH, 60, 110)
+    direct.render(10 * BLOCK_FRAMES)
+    direct.note_off(CH, 60)
+    direct.render((400 - 20) * BLOCK_FRAMES)
+    direct.note_on(CH, 72, 110)
+    tail = direct.render(TAIL_BLOCKS * BLOCK_FRAMES // 2)
+    heard = np.concatenate([before, after])[400 * BLOCK_FRAMES * 2 :][: len(tail)]
+    assert np.array_equal(heard, tail)
+
+
+def test_a_busy_blocks_notes_are_played_in_the_order_given(new_synth):
+    """A chord's notes on one block: each gets a tick of its own, in order, all
+    of them reached first at the block before it."""
+    synth = new_synth()
+    seq = synth._sequencer
+    stamps = [seq._tick_for(80) for _ in range(sequencer.TICKS_PER_MS)]
+    assert stamps == sorted(set(stamps))
+    assert seq._now_tick(78) < stamps[0] and stamps[-1] <= seq._now_tick(79)
