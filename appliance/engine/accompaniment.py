@@ -43,20 +43,19 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from appliance.engine.mixer import VOLUME_TAPER
-from appliance.events import SoundKind
+from appliance.engine.timeline import Announce, TimedNote, Timeline, nearest_block
 from appliance.music import Key
 from appliance.music.heard_chord import HeardChord, hear_chord
 from appliance.music.loop import Loop, PartRole
 from appliance.music.notes import PitchClass
 from appliance.music.song import SEMITONES, Chord
 from appliance.profile.accompaniment import LoopSettings
-from appliance.sound.synth import BLOCK_FRAMES, DRUM_CHANNEL, MAX_GROUP, Channel, Scheduled, Synth
+from appliance.sound.synth import BLOCK_FRAMES, DRUM_CHANNEL, Channel, Synth
 
 #: A beat is handed to the synth this long before it sounds: more than the
 #: owner thread's worst wake-up on a loaded machine, less than a beat at the
@@ -84,10 +83,6 @@ LOOP_UNDER_DB = -6.0
 #: The drone (wait mode, nobody playing) is softer than the band.
 DRONE_VELOCITY = 0.6
 SOURCE = "loop"
-
-
-#: A loop note to announce when it sounds: (time, order, kind, channel, note, velocity).
-_Note = tuple[float, int, SoundKind, Channel, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +119,8 @@ class _Beat:
     before: _Bar | None = None
     #: Its first block, or its last note-off's: until then it has notes to end.
     end_block: int = 0
-    announcements: list[_Note] = field(default_factory=list)
 
 
-Announce = Callable[[float, SoundKind, Channel, int, int], None]
 #: (each loop channel's notes and their loudest velocity, time): the mixer's reservation.
 Reserve = Callable[[dict[Channel, dict[int, int]], float], None]
 
@@ -142,8 +135,6 @@ class LoopPlayer:
         reserve: Reserve | None = None,
     ) -> None:
         self.synth = synth
-        #: Emits a SoundEvent for a loop note at its time: (t, kind, channel, note, velocity).
-        self._announce = announce
         #: Tells the harmony the chord of the bar now sounding (or None when stopped).
         self._set_chord = set_chord
         #: Sets the channels up for a loop, before its first downbeat (see _set_up).
@@ -157,18 +148,15 @@ class LoopPlayer:
         self.key = Key.parse("C", "major")
         self._next: Loop | None = None  # a change of loop, at the next bar line
         self._stopping = False
-        #: Engine time <-> synth samples: (t, samples) taken when the loop started.
-        self._origin = (0.0, 0.0)
+        #: The notes handed to the synth, and told to the box as they sound.
+        self._timeline = Timeline(synth, announce)
         self._bar: _Bar | None = None  # the bar the next beat belongs to
         #: The next beat to plan, in that bar; its ``loop.beats`` is the next
         #: bar's downbeat, that bar not decided yet.
         self._beat = 0
         self._before: _Bar | None = None  # the bar before the one being planned
         self._scheduled: list[_Beat] = []  # handed to the synth, oldest first
-        self._pending: list[_Note] = []  # a heap
         self._order = itertools.count()
-        self._groups = itertools.cycle(range(1, MAX_GROUP + 1))
-        self._sounding: dict[tuple[Channel, int], int] = {}
         #: Downbeats still to tell the harmony: (time, order, bar), a heap.
         self._bar_lines: list[tuple[float, int, _Bar]] = []
         #: Loops whose instruments to set up: (time, order, downbeat sample, loop), a heap.
@@ -185,8 +173,8 @@ class LoopPlayer:
     def deadline(self) -> float | None:
         """When :meth:`tick` is next due (engine time), or None while nothing plays."""
         times = []
-        if self._pending:
-            times.append(self._pending[0][0])
+        if (announce := self._timeline.next_announcement) is not None:
+            times.append(announce)
         if self._bar_lines:
             times.append(self._bar_lines[0][0])
         if self._switches:
@@ -227,10 +215,10 @@ class LoopPlayer:
             return
         # Nothing plays, or the last loop's last bar rings out: begin afresh.
         self.loop, self._next, self._bar = loop, None, None
-        self._origin = (t, float(self.synth.sample_clock()))
+        self._timeline.begin(t)
         self.last_client_t = None
         # The first downbeat on a block, where the synth can sound it exactly.
-        start = float(self._block(self._samples_at(t + START_S)) * BLOCK_FRAMES)
+        start = float(nearest_block(self._timeline.samples_at(t + START_S)) * BLOCK_FRAMES)
         self._bar = self._plan_bar(0, start, loop, progress=0)
         self._beat = 0
         self._before = None
@@ -257,9 +245,7 @@ class LoopPlayer:
         while self._bar_lines and self._bar_lines[0][0] <= t:
             _, _, bar = heapq.heappop(self._bar_lines)
             self._set_chord(hear_chord(bar.chord.notes(bar.tonic), self.key))
-        while self._pending and self._pending[0][0] <= t:
-            when, _, kind, channel, note, velocity = heapq.heappop(self._pending)
-            self._note_sounded(when, kind, channel, note, velocity)
+        self._timeline.announce_due(t)
         while self.loop is not None and self._bar is not None:
             start = self._bar.beat_start(self._beat)
             if self._time_of(start) - LEAD_S > t:
@@ -273,14 +259,8 @@ class LoopPlayer:
     def silence(self, t: float) -> None:
         """Stop at once (panic, the end of a render, a new profile): nothing more
         is played, and every loop note sounding is released now."""
-        self.synth.cancel([b.group for b in self._scheduled])
+        self._timeline.silence(t)
         self._scheduled.clear()
-        self._pending.clear()
-        for (channel, note), count in list(self._sounding.items()):
-            for _ in range(count):
-                self.synth.note_off(channel, note)
-                self._announce(t, SoundKind.NOTE_OFF, channel, note, 0)
-        self._sounding.clear()
         self._bar_lines.clear()
         self._switches.clear()
         self._end()
@@ -319,31 +299,21 @@ class LoopPlayer:
             for h in bar.loop.notes_in_bar(bar.chord, bar.tonic, drone=drone)
             if beat * per_beat <= h.step < (beat + 1) * per_beat
         ]
-        group = next(self._groups)
         before = self._before if beat == 0 else None
-        start_block = self._block(bar.beat_start(beat))
-        planned = _Beat(bar, beat, start_block, group, before, end_block=start_block)
-        events = []
-        for hit in hits:
-            velocity = round(hit.velocity * (DRONE_VELOCITY if drone else 1.0))
-            on = self._block(bar.start + hit.step * step_length)
-            # A note ends a block before the next note's onset, so a repeated
-            # note is struck again rather than cut by its own note-off.
-            off = max(on + 1, self._block(bar.start + (hit.step + hit.length) * step_length) - 1)
-            channel = LOOP_CHANNELS[hit.role]
-            for note in hit.notes:
-                events += [
-                    Scheduled(on, channel, note, velocity, group),
-                    Scheduled(off, channel, note, 0, group),
-                ]
-                planned.announcements += [
-                    self._announcement(on, SoundKind.NOTE_ON, channel, note, velocity),
-                    self._announcement(off, SoundKind.NOTE_OFF, channel, note, 0),
-                ]
-                planned.end_block = max(planned.end_block, off)
-        self.synth.schedule(events)
-        for a in planned.announcements:
-            heapq.heappush(self._pending, a)
+        start_block = nearest_block(bar.beat_start(beat))
+        notes = [
+            TimedNote(
+                bar.start + hit.step * step_length,
+                bar.start + (hit.step + hit.length) * step_length,
+                LOOP_CHANNELS[hit.role],
+                note,
+                round(hit.velocity * (DRONE_VELOCITY if drone else 1.0)),
+            )
+            for hit in hits
+            for note in hit.notes
+        ]
+        played = self._timeline.play(notes, at_least=start_block)
+        planned = _Beat(bar, beat, start_block, played.group, before, max(played.last, start_block))
         self._scheduled.append(planned)
         self._beat += 1  # past the last beat: the bar line, decided when it is due
 
@@ -370,12 +340,12 @@ class LoopPlayer:
         still to be struck and that downbeat, so the old loop's last notes keep
         their instruments and the new loop's first ones have theirs (live, the
         engine's wake-up may be late by a little of that margin)."""
-        struck = [p[0] for p in self._pending if p[2] is SoundKind.NOTE_ON]
-        if not struck:
+        struck = self._timeline.last_onset()
+        if struck is None:
             self._on_loop(loop)
             return
-        first = self._time_of_block(self._block(downbeat))
-        at = (max(struck) + first) / 2
+        first = self._time_of(float(nearest_block(downbeat) * BLOCK_FRAMES))
+        at = (struck + first) / 2
         heapq.heappush(self._switches, (at, next(self._order), downbeat, loop))
 
     def _drone(self, beat_start: float) -> bool:
@@ -407,10 +377,7 @@ class LoopPlayer:
         back = self._scheduled[len(keep) :]
         if not back:
             return
-        self.synth.cancel([b.group for b in back])
-        dropped = {id(a) for b in back for a in b.announcements}
-        self._pending = [p for p in self._pending if id(p) not in dropped]
-        heapq.heapify(self._pending)
+        self._timeline.take_back(b.group for b in back)
         first = back[0]
         if first.beat == 0:  # the bar line is decided again: its chord, and its instruments
             line = first.bar.start
@@ -446,7 +413,7 @@ class LoopPlayer:
         begun = [b for b in self._scheduled if b.start_block <= done]
         latest = begun[-1] if begun else None  # the bar sounding, for describe()
         self._scheduled = [b for b in self._scheduled if b.end_block >= done or b is latest]
-        if self._bar is None and not self._pending and self.loop is not None:
+        if self._bar is None and not self._timeline.busy and self.loop is not None:
             self._end()
 
     def _line_ahead(self, bar: _Bar | None) -> bool:
@@ -454,7 +421,7 @@ class LoopPlayer:
         if bar is None:
             return False
         floor = self.synth.sample_clock() / BLOCK_FRAMES + TAKE_BACK_S * self._blocks_per_s()
-        return self._block(bar.start + bar.length) > floor
+        return nearest_block(bar.start + bar.length) > floor
 
     def _end(self) -> None:
         self._reserve({channel: {} for channel in LOOP_CHANNELS.values()}, 0.0)
@@ -462,23 +429,6 @@ class LoopPlayer:
         self._stopping = False
         self._scheduled.clear()
         self._set_chord(None)
-
-    def _announcement(
-        self, block: int, kind: SoundKind, channel: Channel, note: int, velocity: int
-    ) -> _Note:
-        return (self._time_of_block(block), next(self._order), kind, channel, note, velocity)
-
-    def _note_sounded(
-        self, when: float, kind: SoundKind, channel: Channel, note: int, velocity: int
-    ) -> None:
-        key = (channel, note)
-        if kind is SoundKind.NOTE_ON:
-            self._sounding[key] = self._sounding.get(key, 0) + 1
-        elif self._sounding.get(key):
-            self._sounding[key] -= 1
-            if not self._sounding[key]:
-                del self._sounding[key]
-        self._announce(when, kind, channel, note, velocity)
 
     def _sounding_bar(self) -> _Bar | None:
         clock = self.synth.sample_clock()
@@ -490,19 +440,8 @@ class LoopPlayer:
     def _blocks_per_s(self) -> float:
         return self.synth.sample_rate / BLOCK_FRAMES
 
-    def _samples_at(self, t: float) -> float:
-        t0, s0 = self._origin
-        return s0 + (t - t0) * self.synth.sample_rate
-
     def _time_of(self, samples: float) -> float:
-        t0, s0 = self._origin
-        return t0 + (samples - s0) / self.synth.sample_rate
-
-    def _block(self, samples: float) -> int:
-        return max(0, math.floor(samples / BLOCK_FRAMES + 0.5))
-
-    def _time_of_block(self, block: int) -> float:
-        return self._time_of(float(block * BLOCK_FRAMES))
+        return self._timeline.time_of(samples)
 
 
 def _is_minor(key: Key) -> bool:

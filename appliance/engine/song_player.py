@@ -180,7 +180,7 @@ class SongPlayer:
             notes.append(TimedNote(at(chord.start), end, BASS_CHANNEL, root, BASS_VELOCITY))
             self._chord_changes.append((self._timeline.time_of(at(chord.start)), chord.notes))
         self._chord_changes.sort()
-        group = self._timeline.play(notes)
+        group = self._timeline.play(notes).group
         self._bars = [b for b in self._bars if not self._timeline.begun(b.group, 0.0)]
         self._bars.append(_Bar(bar.index, bar.start, bar.counts, bar.count_samples, group))
         following = bar.index + 1

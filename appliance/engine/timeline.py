@@ -24,6 +24,15 @@ Announce = Callable[[float, SoundKind, Channel, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
+class Played:
+    """A group of notes handed to the synth: its first note's block and its last note-off's."""
+
+    group: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
 class TimedNote:
     """A note from sample ``start`` to sample ``end`` (the engine's grid, unrounded)."""
 
@@ -43,7 +52,8 @@ class Timeline:
         self._order = itertools.count()
         self._groups = itertools.cycle(range(1, MAX_GROUP + 1))
         self._sounding: dict[tuple[Channel, int], int] = {}
-        self._group_start: dict[int, int] = {}  # group -> its first block
+        #: Groups with a note still to end: group -> (first block, last block).
+        self._groups_out: dict[int, tuple[int, int]] = {}
 
     def begin(self, t: float) -> None:
         """Tie the engine's time ``t`` to the synth's sample clock now."""
@@ -66,17 +76,23 @@ class Timeline:
         t0, s0 = self._origin
         return t0 + (samples - s0) / self.synth.sample_rate
 
-    def play(self, notes: Iterable[TimedNote]) -> int:
-        """Hand ``notes`` to the synth as one group; returns the group, to take it back."""
-        self._forget_begun()
+    def last_onset(self) -> float | None:
+        """When the last note still to start starts (engine time), if any."""
+        ons = [p[0] for p in self._pending if p[2] is SoundKind.NOTE_ON]
+        return max(ons, default=None)
+
+    def play(self, notes: Iterable[TimedNote], at_least: int | None = None) -> Played:
+        """Hand ``notes`` to the synth as one group, to take back while it has
+        not begun; ``at_least`` is its first block if it has no note there."""
+        self._forget_ended()
         group = next(self._groups)
         events: list[Scheduled] = []
-        first: int | None = None
+        first = last = at_least
         for n in notes:
-            on = _block(n.start)
+            on = nearest_block(n.start)
             # A note ends a block before a repeat of it starts, so the repeat
             # is struck again rather than cut by the first one's note-off.
-            off = max(on + 1, _block(n.end) - 1)
+            off = max(on + 1, nearest_block(n.end) - 1)
             velocity = self.synth.clamp_velocity(n.velocity)
             events += [
                 Scheduled(on, n.channel, n.note, velocity, group),
@@ -85,14 +101,15 @@ class Timeline:
             self._push(on, SoundKind.NOTE_ON, n.channel, n.note, velocity, group)
             self._push(off, SoundKind.NOTE_OFF, n.channel, n.note, 0, group)
             first = on if first is None else min(first, on)
+            last = off if last is None else max(last, off)
         self.synth.schedule(events)
-        if first is not None:
-            self._group_start[group] = first
-        return group
+        if first is not None and last is not None:
+            self._groups_out[group] = (first, last)
+        return Played(group, first or 0, last or 0)
 
     def begun(self, group: int, margin_s: float) -> bool:
         """Whether ``group``'s first note is nearer than ``margin_s`` (or past)."""
-        start = self._group_start.get(group)
+        start = self._groups_out.get(group, (None, None))[0]
         if start is None:
             return True
         clock = self.synth.sample_clock() + margin_s * self.synth.sample_rate
@@ -105,7 +122,7 @@ class Timeline:
         self._pending = [p for p in self._pending if p[6] not in dropped]
         heapq.heapify(self._pending)
         for group in dropped:
-            self._group_start.pop(group, None)
+            self._groups_out.pop(group, None)
 
     def announce_due(self, t: float) -> None:
         """Tell the box of every note that has sounded (or ended) by ``t``."""
@@ -121,9 +138,10 @@ class Timeline:
             self._announce(when, kind, channel, note, velocity)
 
     def silence(self, t: float) -> None:
-        """Take everything back and release every note sounding now."""
-        self.synth.cancel(list(self._group_start))
-        self._group_start.clear()
+        """Take everything back (note-offs of notes begun too) and release
+        every note sounding now."""
+        self.synth.cancel(list(self._groups_out))
+        self._groups_out.clear()
         self._pending.clear()
         for (channel, note), count in list(self._sounding.items()):
             for _ in range(count):
@@ -131,11 +149,11 @@ class Timeline:
                 self._announce(t, SoundKind.NOTE_OFF, channel, note, 0)
         self._sounding.clear()
 
-    def _forget_begun(self) -> None:
-        # A group whose first note has sounded can no longer be taken back.
+    def _forget_ended(self) -> None:
+        # A group whose last note has ended has nothing left to take back.
         now = self.synth.sample_clock() / BLOCK_FRAMES
-        for group in [g for g, start in self._group_start.items() if start < now]:
-            del self._group_start[group]
+        for group in [g for g, (_, last) in self._groups_out.items() if last < now]:
+            del self._groups_out[group]
 
     def _push(
         self, block: int, kind: SoundKind, channel: Channel, note: int, velocity: int, group: int
@@ -145,6 +163,6 @@ class Timeline:
         heapq.heappush(self._pending, item)
 
 
-def _block(samples: float) -> int:
+def nearest_block(samples: float) -> int:
     """The block nearest a sample position: onsets land within half a block of the grid."""
     return max(0, math.floor(samples / BLOCK_FRAMES + 0.5))
