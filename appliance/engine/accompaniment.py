@@ -189,7 +189,8 @@ class LoopPlayer:
             return ""
         bar = self._sounding_bar()
         where = f", bar {bar.number + 1}" if bar is not None else ", starting"
-        return f"{self.loop.name}{where}"
+        stopping = ", stopping" if self._stopping else ""
+        return f"{self.loop.name}{where}{stopping}"
 
     def follow(self, settings: LoopSettings, tempo: int, key: Key, t: float) -> bool:
         """The profile changed: the next bar (or beat) plays it. Returns whether

@@ -93,7 +93,7 @@ class SongPlayer:
     def describe(self) -> str:
         if self.song is None:
             return ""
-        return f"{self.song.title}"
+        return f"{self.song.title}, stopping" if self._stopping else self.song.title
 
     def follow(self, key: Key, tempo: int) -> None:
         """The profile's key and tempo, from the next bar planned."""
@@ -121,6 +121,7 @@ class SongPlayer:
         self._bars = [b for b in self._bars if b not in waiting]
         self._next_bar = None
         self._chord_changes = [c for c in self._chord_changes if c[0] <= t]
+        self._end_if_done()  # stopped before it sounded: it ends now
 
     def tick(self, t: float) -> None:
         while self._chord_changes and self._chord_changes[0][0] <= t:
@@ -132,6 +133,9 @@ class SongPlayer:
             and self._timeline.time_of(self._next_bar.start) - LEAD_S <= t
         ):
             self._plan(self._next_bar)
+        self._end_if_done()
+
+    def _end_if_done(self) -> None:
         if self._next_bar is None and not self._timeline.busy and self.song is not None:
             self.song = None
             self._bars.clear()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from appliance.control.api import Handler, Params
 from appliance.errors import ProfileError
 from appliance.profile import Profile, dump_profile
+from appliance.profile.accompaniment import SECTIONS
 from appliance.profile.fields import specs
 from appliance.profile.schema import profile_schema
 from appliance.profile.store import parse_profile
@@ -168,8 +169,12 @@ class ProfileMethods:
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:
-    """A profile as JSON: the top-level settings, and each input's settings by name."""
+    """A profile as JSON: the top-level settings, its sections ([loop], [turns]),
+    and each input's settings by name."""
     out: dict[str, Any] = {name: _plain(getattr(profile, name)) for name in specs(Profile)}
+    for section in SECTIONS:
+        values = getattr(profile, section)
+        out[section] = {name: _plain(getattr(values, name)) for name in specs(type(values))}
     out["version"] = profile.version
     out["inputs"] = {
         iid: {name: _plain(getattr(s, name)) for name in specs(type(s))}

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from appliance.engine import Engine
 from appliance.engine.song_player import LEAD_S, MELODY_CHANNEL
+from appliance.events import BandAction, BandCommand, InputId
 from appliance.music import Key
 from appliance.music.songs import song_named
+from appliance.profile import default_profile
+from appliance.sound.fake import FakeSynth
 
 TWINKLE = song_named("twinkle_twinkle")
 BLOCK_S = 64 / 48000
@@ -70,3 +74,24 @@ def test_starting_a_loop_ends_the_song_and_a_song_ends_the_loop(render):
     loop = rendered.note_ons("loop")
     assert loop and min(e["t"] for e in loop) > 2.0 and max(e["t"] for e in loop) <= 5.0
     assert unmatched_notes_of(rendered.events) == 0
+
+
+def test_a_song_stopped_before_it_sounds_ends_at_once():
+    synth = FakeSynth()
+    engine = Engine(synth, default_profile(), [InputId("switch:1")])
+    engine.handle(BandCommand(0.0, BandAction.SONG_START, "twinkle_twinkle"))
+    synth.frames = 2400
+    engine.handle(BandCommand(0.05, BandAction.SONG_STOP))
+    assert engine.status().loop == ""
+    assert synth.scheduled == []
+
+
+def test_the_status_says_a_stopping_song_plays_to_its_bar_line():
+    synth = FakeSynth()
+    engine = Engine(synth, default_profile(), [InputId("switch:1")])
+    engine.handle(BandCommand(0.0, BandAction.SONG_START, "twinkle_twinkle"))
+    while (when := engine.next_deadline()) is not None and when < 1.0:
+        synth.frames = round(when * 48000)
+        engine.tick(when)
+    engine.handle(BandCommand(1.0, BandAction.SONG_STOP))
+    assert engine.status().loop == "song: Twinkle Twinkle Little Star, stopping"

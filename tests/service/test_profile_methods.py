@@ -63,3 +63,10 @@ def test_status_shows_the_ceiling_and_the_audio_buffer(client):
     status = client.call("status")
     assert 0 < status["gain"] <= status["gain_ceiling"]
     assert status["audio"]["period_size"] == 64 and status["audio"]["latency_ms"] == 4.0
+
+
+def test_a_profiles_json_carries_its_loop_and_turns(client):
+    got = client.call("profile.get", {"name": "Band"})["profile"]
+    assert got["loop"]["play"] is True and got["loop"]["name"]
+    assert got["turns"]["pass_after"] in ("notes", "phrase", "time", "command")
+    assert any(settings.get("player") for settings in got["inputs"].values())
