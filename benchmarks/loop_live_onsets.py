@@ -26,7 +26,7 @@ from __future__ import annotations
 import tempfile
 import time
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,13 +67,17 @@ PATIENCE = 3.0
 
 
 class _BeatWatch(TimedSynth):
-    """The box's synth, noting how far ahead of the synth's clock each beat is handed over."""
+    """The box's synth, noting how far ahead of the synth's clock each beat is handed
+    over, and how long after its planning fell due the owner thread got to it."""
 
     def __init__(self, inner: Synth) -> None:
         super().__init__(inner)
         self.beats = 0
         self.late_beats = 0
         self.least_lead_blocks: int | None = None
+        #: The engine time the running timer fell due (the engine's ``voicing.now``).
+        self.due: Callable[[], float] | None = None
+        self.most_overdue_s = 0.0
 
     def schedule(self, events: Sequence[Scheduled]) -> None:
         starts = [e.block for e in events if e.velocity > 0]
@@ -86,6 +90,9 @@ class _BeatWatch(TimedSynth):
             self.late_beats += lead < 0
             if self.least_lead_blocks is None or lead < self.least_lead_blocks:
                 self.least_lead_blocks = lead
+            if self.due is not None:
+                overdue = time.monotonic() - self.due()
+                self.most_overdue_s = max(self.most_overdue_s, overdue)
         self.inner.schedule(events)
 
 
@@ -98,6 +105,7 @@ class LoopOnsets:
     beats: int  # beats handed to the synth
     late_beats: int
     lead_min_ms: float
+    overdue_max_ms: float  # the most a beat's planning waited for the owner thread
     late_blocks: int  # the renderer's, behind real time (as a live underrun would be)
     behind_s: float  # how far the audio fell behind real time by the end
     busy: int  # spinning processes
@@ -106,6 +114,7 @@ class LoopOnsets:
         return (
             f"{self.summary.line()} bars={BARS} bpm={TEMPO_BPM} beats={self.beats} "
             f"late_beats={self.late_beats} lead_min_ms={self.lead_min_ms:.1f} "
+            f"plan_overdue_max_ms={self.overdue_max_ms:.2f} "
             f"unmatched={self.unmatched} late_blocks={self.late_blocks} "
             f"audio_behind_s={self.behind_s:.2f} busy_cores={self.busy}"
         )
@@ -144,6 +153,7 @@ def run() -> LoopOnsets:
                 listeners=[heard.append],
                 realtime=True,  # as the service asks
             )
+            synth.due = lambda: box.engine.voicing.now  # read on the owner thread
             with box:
                 _play(box, real, bar_s, step_s)
         except BaseException:
@@ -228,6 +238,7 @@ def _result(
         synth.beats,
         synth.late_beats,
         lead * 1e3,
+        synth.most_overdue_s * 1e3,
         late_blocks,
         behind_s,
         busy,
