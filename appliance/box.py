@@ -26,6 +26,7 @@ from gpiozero.exc import GPIOZeroError
 
 from appliance.config import PAD_COUNT, BoxConfig, PadWiring
 from appliance.engine import Engine, EngineLoop, EngineStatus
+from appliance.engine.band import profile_loop_start
 from appliance.engine.engine import Listener
 from appliance.errors import TonicError
 from appliance.events import Event, InputId, InputKind, InputOffline, InputOnline, input_id
@@ -160,6 +161,8 @@ class Box:
         try:
             self.loop.start()
             self._parts.callback(self._stop_loop)
+            if self.engine.profile.loop.play:  # the profile's loop plays from the start
+                self.loop.submit(profile_loop_start(self.loop.clock()))
             self._parts.callback(self._close_switches)
             self._start_switches()
             if self.config.pads is not None:

@@ -538,3 +538,15 @@ def test_a_missing_i2c_bus_is_named_with_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr(box_module, "I2C_DEVICE", str(tmp_path / "i2c-{bus}"))
     with pytest.raises(OSError, match=r"i2c-3 is missing \(is I2C enabled\?"):
         box_module.open_i2c(3)
+
+
+def test_a_profile_whose_loop_plays_starts_it_with_the_box(rig):
+    profile = default_profile().with_settings([("loop.play", "true"), ("loop.name", "drone")])
+    r = rig(profile=profile)
+    r.box.start()
+    event, _ = r.wait_for(SoundKind.NOTE_ON, "loop")
+    assert event.channel in (13, 15)  # the drone's bass and pad
+    r.box.stop()
+    offs = [e for e, _ in r.heard if e.type is SoundKind.NOTE_OFF and e.source == "loop"]
+    ons = [e for e, _ in r.heard if e.type is SoundKind.NOTE_ON and e.source == "loop"]
+    assert len(offs) == len(ons)  # stopping the box releases every loop note

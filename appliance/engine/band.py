@@ -35,6 +35,12 @@ SONG_INSTRUMENTS = {
 }
 
 
+def profile_loop_start(t: float) -> BandCommand:
+    """The command that starts a profile's own loop (``[loop] play = true``)
+    when the box starts with it, as loading it later does."""
+    return BandCommand(t, BandAction.LOOP_START, source="profile")
+
+
 class BandError(TonicError):
     """A band command the box cannot carry out (no such loop, a song while none is set up)."""
 

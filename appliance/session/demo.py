@@ -23,10 +23,8 @@ from typing import TextIO
 
 from appliance.box import Box, open_synth
 from appliance.config import BoxConfig
-from appliance.engine.band import SONG_INSTRUMENTS
 from appliance.errors import AudioUnavailable
 from appliance.events import (
-    BandAction,
     BandCommand,
     BeamReading,
     DevicePlugged,
@@ -51,7 +49,6 @@ from appliance.session.render import check_script
 from appliance.session.replay import replay
 from appliance.session.script import Script, parse_script
 from appliance.sound.fluid import FluidSynth
-from appliance.sound.instruments import Instrument
 from appliance.sound.paced import PacedRenderer
 from appliance.sound.wav import WavWriter
 
@@ -230,7 +227,7 @@ def run_demo(
     script: Script | None = None,
 ) -> DemoResult:
     script = script or parse_script(DEMO_SCRIPT, "demo")
-    instruments = check_script(script, profile, config, "demo") | _song_instruments(script)
+    instruments = check_script(script, profile, config, "demo")
     synth = open_synth(config, soundfont)
     try:
         # Levelled now, before the session's clock and the WAV start: measuring
@@ -268,15 +265,6 @@ def run_demo(
         )
     finally:
         synth.close()
-
-
-def _song_instruments(script: Script) -> frozenset[Instrument]:
-    """The instruments a song started by the script plays, to level with the rest."""
-    starts = any(
-        isinstance(line.event, BandCommand) and line.event.action is BandAction.SONG_START
-        for line in script.lines
-    )
-    return frozenset(SONG_INSTRUMENTS.values()) if starts else frozenset()
 
 
 def _open_audio(synth: FluidSynth, config: BoxConfig, out: Path, stream: TextIO) -> bool:

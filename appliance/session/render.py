@@ -31,7 +31,7 @@ from appliance.atomic import interrupts_deferred, remove_stale_temp_files, write
 from appliance.box import build_engine, open_synth
 from appliance.config import BoxConfig
 from appliance.engine import Engine
-from appliance.engine.band import DEFAULT_LOOP
+from appliance.engine.band import DEFAULT_LOOP, SONG_INSTRUMENTS, profile_loop_start
 from appliance.engine.song_steps import CHORD_INSTRUMENT
 from appliance.engine.turns import CHIME_INSTRUMENT
 from appliance.errors import OutputError, ProfileError, ScriptError, TonicError
@@ -53,6 +53,7 @@ from appliance.events import (
     is_midi,
 )
 from appliance.music.loops import loop_named
+from appliance.music.songs import song_names
 from appliance.profile import PlayMode, Profile
 from appliance.profile.accompaniment import SECTIONS
 from appliance.session.midi_record import write_midi_record
@@ -100,6 +101,8 @@ def check_script(
     inputs = set(config.input_ids())
     plugged: set[InputId] = set()
     instruments = _instruments(profile, inputs)
+    if profile.loop.play:
+        instruments |= _band_instruments(profile_loop_start(0.0), profile)
     for line in script.lines:
         event = line.event
         try:
@@ -119,9 +122,8 @@ def check_script(
                 instruments |= _instruments(profile, {event.source})
             elif isinstance(event, DeviceUnplugged):
                 plugged.discard(event.source)
-            elif isinstance(event, BandCommand) and event.action is BandAction.LOOP_START:
-                loop = loop_named(event.name or profile.loop.name or DEFAULT_LOOP)
-                instruments |= {instrument_for(part.instrument) for part in loop.parts}
+            elif isinstance(event, BandCommand):
+                instruments |= _band_instruments(event, profile)
             elif isinstance(event, DEVICE_EVENTS) and event.source not in plugged:
                 first = f"<seconds> {event.source} plug"
                 raise ProfileError(f"{event.source} is not plugged in; plug it first: {first}")
@@ -130,6 +132,16 @@ def check_script(
                 f"{origin} line {line.number}: {e}: {quote_line(line.text)}"
             ) from None
     return frozenset(instruments)
+
+
+def _band_instruments(event: BandCommand, profile: Profile) -> set[Instrument]:
+    """The instruments a band command will sound, to level ahead with the rest."""
+    if event.action is BandAction.LOOP_START:
+        loop = loop_named(event.name or profile.loop.name or DEFAULT_LOOP)
+        return {instrument_for(part.instrument) for part in loop.parts}
+    if event.action is BandAction.SONG_START:
+        return set(SONG_INSTRUMENTS.values())
+    return set()
 
 
 def _instruments(profile: Profile, inputs: set[InputId]) -> set[Instrument]:
@@ -142,7 +154,14 @@ def _instruments(profile: Profile, inputs: set[InputId]) -> set[Instrument]:
             names.add(CHORD_INSTRUMENT)
         if getattr(settings, "player", 0):
             names.add(CHIME_INSTRUMENT)
-    return {instrument_for(name) for name in names}
+    found = {instrument_for(name) for name in names}
+    for iid in inputs:  # a choice brings its song's or loop's instruments
+        settings = profile.settings_for(iid)
+        if getattr(settings, "mode", None) is PlayMode.CHOICE:
+            name = settings.choice or settings.song
+            action = BandAction.SONG_START if name in song_names() else BandAction.LOOP_START
+            found |= _band_instruments(BandCommand(0.0, action, name), profile)
+    return found
 
 
 def check_outputs(
@@ -312,6 +331,8 @@ def _play(script: Script, engine: Engine, synth: FluidSynth, wav: WavWriter) -> 
             engine.tick(deadline)
         render_to(t)
 
+    if engine.profile.loop.play:  # the profile's loop plays from the start
+        engine.handle(profile_loop_start(0.0))
     for line in script.lines:
         advance_to(line.event.t)
         engine.handle(line.event)

@@ -648,3 +648,11 @@ def test_a_loops_midi_record_passes_the_peer_renders_measure(tmp_path, monkeypat
     match = best_match(ours, theirs)
     assert match.residual_db <= SAME_SOUND_DB, match
     assert worst_window_db(ours, theirs, match, rate) <= EXACT_WINDOW_DB
+
+
+def test_a_profile_whose_loop_plays_starts_it_with_the_render(render):
+    profile = default_profile().with_settings([("loop.play", "true"), ("loop.name", "waltz")])
+    rendered = render("3.0 end\n", profile)
+    loop = rendered.note_ons("loop")
+    assert loop and loop[0]["t"] < 0.2
+    assert len(rendered.note_ons("switch")) == 0
