@@ -132,7 +132,11 @@ def test_every_scale_name_is_accepted(scale):
         ("volume", "-0.1", r"^volume: must be in range"),
         ("volume", "nan", r"^volume: must be in range"),
         ("volume", "loud", r"^volume: must be a number, got 'loud'"),
-        ("switch:1.mode", "hold", r"^switch:1.mode: must be one of note, latch, chord, sequence, choice, got 'hold'"),
+        (
+            "switch:1.mode",
+            "hold",
+            r"^switch:1.mode: must be one of note, latch, chord, sequence, choice, got 'hold'",
+        ),
         ("switch:1.mode", "", r"^switch:1.mode: must be one of"),
         ("switch:1.instrument", "ocarna", r"^switch:1.instrument: .*did you mean 'ocarina'"),
         ("switch:1.instrument", "129", r"^switch:1.instrument: .*1..128"),
@@ -242,7 +246,11 @@ def test_a_beam_needs_near_closer_than_far(profile):
     [
         ("switch:65.mode", "latch", "switch:65.mode: inputs are numbered from 1 to 64"),
         ("switch:" + "9" * 5000 + ".mode", "latch", "'switch:9999"),
-        ("switch:1.mode", "m" * 10_000, "switch:1.mode: must be one of note, latch, chord, sequence, choice, got"),
+        (
+            "switch:1.mode",
+            "m" * 10_000,
+            "switch:1.mode: must be one of note, latch, chord, sequence, choice, got",
+        ),
         ("name", "n" * 10_000, "name: must be at most 200 characters, got 'nnnn"),
         ("switch:1.instrument", "k" * 10_000, "switch:1.instrument: must be at most 200"),
         ("switch:1.degree", "9" * 5000, "switch:1.degree: must be a whole number, got '9999"),

@@ -472,7 +472,10 @@ def test_cross_field_problems_come_with_the_others():
     )
     found = problems(text)
     assert found[0] == "volume: must be in range 0.0..1.0, got 7.0"
-    assert found[1] == "switch.2.mode: must be one of note, latch, chord, sequence, choice, got 'wobble'"
+    assert (
+        found[1]
+        == "switch.2.mode: must be one of note, latch, chord, sequence, choice, got 'wobble'"
+    )
     assert sorted(found[2:]) == [
         "beam:1: near (0.9 m) must be less than far (0.5 m)",
         "pad:1: release_threshold (9) must be less than touch_threshold (5)",
