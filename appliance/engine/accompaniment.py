@@ -45,17 +45,16 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import MappingProxyType
 
+from appliance.engine.loop_bar import LOOP_CHANNELS, PlannedBar, plays_minor
 from appliance.engine.mixer import VOLUME_TAPER
 from appliance.engine.timeline import Announce, TimedNote, Timeline, nearest_block
 from appliance.music import Key
 from appliance.music.heard_chord import HeardChord, hear_chord
 from appliance.music.loop import Loop, PartRole
 from appliance.music.notes import PitchClass
-from appliance.music.song import SEMITONES, Chord
 from appliance.profile.accompaniment import LoopSettings
-from appliance.sound.synth import BLOCK_FRAMES, DRUM_CHANNEL, Channel, Synth
+from appliance.sound.synth import BLOCK_FRAMES, Channel, Synth
 
 #: A beat is handed to the synth this long before it sounds: more than the
 #: owner thread's worst wake-up on a loaded machine, less than a beat at the
@@ -67,16 +66,6 @@ START_S = LEAD_S
 #: A scheduled beat may be taken back only while it is at least this far
 #: ahead of the synth's clock (a live audio driver renders a few ms ahead).
 TAKE_BACK_S = 0.02
-#: Each role's channel: the kit on General MIDI's drum channel, the rest at
-#: the top of the range, which client inputs never take (engine/channels.py).
-LOOP_CHANNELS: MappingProxyType[PartRole, Channel] = MappingProxyType(
-    {
-        PartRole.DRUMS: DRUM_CHANNEL,
-        PartRole.BASS: Channel(13),
-        PartRole.CHORDS: Channel(14),
-        PartRole.PAD: Channel(15),
-    }
-)
 #: At loop.volume 1 the loop sits this far under a client's instrument, so a
 #: client's note is always heard over the band.
 LOOP_UNDER_DB = -6.0
@@ -85,38 +74,17 @@ DRONE_VELOCITY = 0.6
 SOURCE = "loop"
 
 
-@dataclass(frozen=True, slots=True)
-class _Bar:
-    """One bar as planned at its line: what every beat of it plays over."""
-
-    number: int  # bars since the loop started
-    start: float  # sample position of the downbeat
-    length: float  # samples
-    loop: Loop
-    progress: int  # the progression's position (bar index into the chords)
-    chord: Chord
-    tonic: PitchClass
-    minor: bool
-
-    @property
-    def beat_length(self) -> float:
-        return self.length / self.loop.beats
-
-    def beat_start(self, beat: int) -> float:
-        return self.start + beat * self.beat_length
-
-
 @dataclass(slots=True)
 class _Beat:
     """A beat handed to the synth: enough to take it back and plan it again."""
 
-    bar: _Bar
+    bar: PlannedBar
     beat: int
     start_block: int
     group: int
     #: On a downbeat, the bar before it: planning starts again from that bar
     #: line if the downbeat is taken back, so the line is decided afresh.
-    before: _Bar | None = None
+    before: PlannedBar | None = None
     #: Its first block, or its last note-off's: until then it has notes to end.
     end_block: int = 0
 
@@ -150,15 +118,15 @@ class LoopPlayer:
         self._stopping = False
         #: The notes handed to the synth, and told to the box as they sound.
         self._timeline = Timeline(synth, announce)
-        self._bar: _Bar | None = None  # the bar the next beat belongs to
+        self._bar: PlannedBar | None = None  # the bar the next beat belongs to
         #: The next beat to plan, in that bar; its ``loop.beats`` is the next
         #: bar's downbeat, that bar not decided yet.
         self._beat = 0
-        self._before: _Bar | None = None  # the bar before the one being planned
+        self._before: PlannedBar | None = None  # the bar before the one being planned
         self._scheduled: list[_Beat] = []  # handed to the synth, oldest first
         self._order = itertools.count()
         #: Downbeats still to tell the harmony: (time, order, bar), a heap.
-        self._bar_lines: list[tuple[float, int, _Bar]] = []
+        self._bar_lines: list[tuple[float, int, PlannedBar]] = []
         #: Loops whose instruments to set up: (time, order, downbeat sample, loop), a heap.
         self._switches: list[tuple[float, int, float, Loop]] = []
         self.last_client_t: float | None = None
@@ -277,29 +245,26 @@ class LoopPlayer:
 
     # -- planning --------------------------------------------------------------------
 
-    def _plan_bar(self, number: int, start: float, loop: Loop, progress: int) -> _Bar:
+    def _plan_bar(self, number: int, start: float, loop: Loop, progress: int) -> PlannedBar:
         if number == 0 or self._bar is None or loop is not self._bar.loop:
             self._set_up(loop, start)
         tempo = self.tempo or loop.tempo
         length = loop.beats * 60.0 / tempo * self.synth.sample_rate
-        minor = _is_minor(self.key)
+        minor = plays_minor(self.key)
         chord = loop.chord_at(progress, minor)
-        return _Bar(number, start, length, loop, progress, chord, PitchClass(self.key.tonic), minor)
+        return PlannedBar(
+            number, start, length, loop, progress, chord, PitchClass(self.key.tonic), minor
+        )
 
     def _plan_beat(self) -> None:
         bar, beat = self._bar, self._beat
         assert bar is not None and self.loop is not None
         if beat == 0:
             heapq.heappush(self._bar_lines, (self._time_of(bar.start), next(self._order), bar))
-            self._reserve(_bar_notes(bar), self._time_of(bar.start) - LEAD_S)
+            self._reserve(bar.busiest_notes(), self._time_of(bar.start) - LEAD_S)
         drone = self._drone(bar.beat_start(beat))
-        per_beat = bar.loop.steps_per_beat
         step_length = bar.length / bar.loop.steps
-        hits = [
-            h
-            for h in bar.loop.notes_in_bar(bar.chord, bar.tonic, drone=drone)
-            if beat * per_beat <= h.step < (beat + 1) * per_beat
-        ]
+        hits = bar.hits_in_beat(beat, drone)
         before = self._before if beat == 0 else None
         start_block = nearest_block(bar.beat_start(beat))
         notes = [
@@ -358,14 +323,14 @@ class LoopPlayer:
         assert bar is not None
         return self.last_client_t < self._time_of(beat_start) - self._window(bar)
 
-    def _client_in(self, bar: _Bar) -> bool:
+    def _client_in(self, bar: PlannedBar) -> bool:
         """Did a client play in ``bar`` (or in the last ``wait_beats`` beats of it)?"""
         if self.last_client_t is None:
             return False
         end = self._time_of(bar.start + bar.length)
         return self.last_client_t >= end - self._window(bar)
 
-    def _window(self, bar: _Bar) -> float:
+    def _window(self, bar: PlannedBar) -> float:
         beats = self.settings.wait_beats or bar.loop.beats
         return beats * bar.beat_length / self.synth.sample_rate
 
@@ -417,7 +382,7 @@ class LoopPlayer:
         if self._bar is None and not self._timeline.busy and self.loop is not None:
             self._end()
 
-    def _line_ahead(self, bar: _Bar | None) -> bool:
+    def _line_ahead(self, bar: PlannedBar | None) -> bool:
         """Whether the bar line ending ``bar`` may still be taken back."""
         if bar is None:
             return False
@@ -431,7 +396,7 @@ class LoopPlayer:
         self._scheduled.clear()
         self._set_chord(None)
 
-    def _sounding_bar(self) -> _Bar | None:
+    def _sounding_bar(self) -> PlannedBar | None:
         clock = self.synth.sample_clock()
         bars = [b.bar for b in self._scheduled if b.bar.start <= clock]
         return bars[-1] if bars else None
@@ -443,30 +408,3 @@ class LoopPlayer:
 
     def _time_of(self, samples: float) -> float:
         return self._timeline.time_of(samples)
-
-
-def _is_minor(key: Key) -> bool:
-    """A scale with a minor third and no major third plays the loop's minor chords."""
-    classes = {(p - key.tonic) % SEMITONES for p in key.pitch_classes}
-    return 3 in classes and 4 not in classes
-
-
-def _bar_notes(bar: _Bar) -> dict[Channel, dict[int, int]]:
-    """What each loop channel holds at the busiest step of a bar (note: velocity):
-    the most the bar sounds at once, counted by the mixer's headroom rule."""
-    hits = bar.loop.notes_in_bar(bar.chord, bar.tonic)
-    busiest: dict[Channel, dict[int, int]] = {channel: {} for channel in LOOP_CHANNELS.values()}
-    for step in range(bar.loop.steps):
-        now: dict[Channel, dict[int, int]] = {channel: {} for channel in LOOP_CHANNELS.values()}
-        for hit in hits:
-            if hit.step <= step < hit.step + max(hit.length, 1):
-                for note in hit.notes:
-                    now[LOOP_CHANNELS[hit.role]][note] = hit.velocity
-        for channel, notes in now.items():
-            if _weight(notes) > _weight(busiest[channel]):
-                busiest[channel] = notes
-    return busiest
-
-
-def _weight(notes: dict[int, int]) -> int:
-    return sum(v * v for v in notes.values())
