@@ -219,6 +219,9 @@ class InputsScreen(BoxTalk, SetupScreen):
     @work(exclusive=True, group="form")
     async def _build_form(self) -> None:
         form = self.query_one("#input-form", VerticalScroll)
+        # A therapist who pressed Down and then Tab at once is already in a field of
+        # the old rows: they stay in that field of the new ones.
+        was_in = self._focused_field()
         await form.remove_children()
         if self.selected is None or self.schema is None or self.profile is None:
             await form.mount(Words(READING))
@@ -229,6 +232,18 @@ class InputsScreen(BoxTalk, SetupScreen):
             SettingRow(s, self._shown(s.type, value_text(s, settings)), self.selected)
             for s in specs
         )
+        if was_in is not None:
+            for row in self.query(SettingRow):
+                if row.spec.key == was_in:
+                    row.query_one(".setting-value").focus()
+
+    def _focused_field(self) -> str | None:
+        """The key of the form's field that has the focus, if one has."""
+        focused = self.app.focused
+        if focused is None:
+            return None
+        row = next((a for a in focused.ancestors if isinstance(a, SettingRow)), None)
+        return row.spec.key if row is not None else None
 
     def _shown(self, kind: FieldType, value: str) -> str:
         """An instrument by its title (``Koto``); every other value as the box has it."""
