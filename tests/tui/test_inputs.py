@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from service.harness import Stream
-from textual.widgets import Button, Input, OptionList
+from textual.widgets import Button, Input, OptionList, Select
 from tui.harness import HANG_S, TONIC, screen_text, until
 from tui.test_terminal import Terminal
 
@@ -95,6 +95,24 @@ async def test_an_instrument_chosen_by_searching_plays_on_the_box(box):
         assert app.errors == 0
     finally:
         stream.close()
+
+
+@pytest.mark.asyncio
+async def test_a_field_focused_as_the_rows_change_stays_focused_in_the_new_rows(box):
+    # A therapist who presses Down and then Tab at once is in the old rows' Mode
+    # when the next input's rows replace them: they stay in Mode, so a second Tab
+    # reaches the instrument as it would have.
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inputs(pilot, app, "switch:1")
+        await pilot.press("tab")
+        assert row(app, "mode").query_one(Select).has_focus
+        screen.query_one("#input-list", OptionList).highlighted = 1  # switch 2
+        await until(pilot, lambda: row(app, "mode").owner == "switch:2", "switch 2's rows")
+        await until(pilot, lambda: row(app, "mode").query_one(Select).has_focus, "Mode focused")
+        await pilot.press("tab")
+        assert row(app, "instrument").query_one(Button).has_focus
+    assert app.errors == 0
 
 
 @pytest.mark.asyncio
