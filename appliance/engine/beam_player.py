@@ -53,6 +53,8 @@ class BeamPlayer:
         self.glide: Glide | None = None
         #: When the note now sounding started (for max_note_s), or None.
         self.note_started: float | None = None
+        #: The zone the hand is in while another player has the turn (nothing sounds).
+        self.quiet_zone: int | None = None
 
     @property
     def deadline(self) -> float | None:
@@ -77,15 +79,28 @@ class BeamPlayer:
 
     def moved(self, t: float, s: BeamSettings, voice: Voice) -> None:
         """React to a new smoothed position."""
+        self.quiet_zone = None
         if s.mode is BeamMode.ZONES:
             self._zones(t, s, voice)
         elif s.mode is BeamMode.EXPRESSION:
             self._expression(t, s, voice)
 
+    def entered_quietly(self, s: BeamSettings) -> bool:
+        """Out of turn: whether the hand has just done what would have sounded a note.
+
+        In zones mode that is entering any zone; in expression mode, coming into
+        the beam (moving within it only shapes the note already sounding).
+        """
+        zone = Beam.from_settings(s).zone_for(self.filter.estimate, self.quiet_zone)
+        before, self.quiet_zone = self.quiet_zone, zone
+        if zone is None or zone == before:
+            return False
+        return s.mode is BeamMode.ZONES or before is None
+
     def reset(self, voice: Voice) -> None:
         voice.silence(self.source)
         self.filter.clear()
-        self.zone = self.base_note = self.note_started = None
+        self.zone = self.base_note = self.note_started = self.quiet_zone = None
         self.glide = None
 
     def expire(self, voice: Voice) -> None:

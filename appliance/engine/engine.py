@@ -353,7 +353,11 @@ class Engine:
             self._contact(source, self._triggered(s, player), t)
             return
         if not self.turns.in_turn(s):
-            return  # another player's turn: the beam stays quiet
+            # Another player's turn: the beam stays quiet, and each note it would
+            # have played is counted as a press out of turn is.
+            if player.entered_quietly(s):
+                self.turns.count_out_of_turn(source)
+            return
         started = player.note_started
         player.moved(t, s, self.voicing)
         if player.note_started != started:  # a new note, or silence: restart the limit

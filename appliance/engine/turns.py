@@ -82,8 +82,12 @@ class Turns:
         """Whether ``source`` may sound now; a press out of turn is counted."""
         if self.in_turn(settings):
             return True
-        self.out_of_turn[source] = self.out_of_turn.get(source, 0) + 1
+        self.count_out_of_turn(source)
         return False
+
+    def count_out_of_turn(self, source: str) -> None:
+        """``source`` tried to play in another player's turn (for the session record)."""
+        self.out_of_turn[source] = self.out_of_turn.get(source, 0) + 1
 
     def in_turn(self, settings: Any) -> bool:
         player = getattr(settings, "player", 0)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from appliance.engine import Engine
-from appliance.events import BandAction, BandCommand, InputId, Pressed, Released
+from appliance.events import (
+    BandAction,
+    BandCommand,
+    BeamReading,
+    InputId,
+    Pressed,
+    Released,
+    SoundEvent,
+    SoundKind,
+)
 from appliance.profile import default_profile
 from appliance.sound.fake import FakeSynth
 
@@ -106,3 +115,26 @@ def test_a_player_number_is_checked(render, player):
 
     with pytest.raises(ScriptError, match=r"switch:1\.player"):
         render(f"0.0 set switch:1.player={player}\n1.0 end\n")
+
+
+def test_a_beam_out_of_turn_is_quiet_and_counts_each_zone_it_would_have_played():
+    profile = default_profile().with_settings([("switch:1.player", "1"), ("beam:1.player", "2")])
+    log: list[SoundEvent] = []
+    beam = InputId("beam:1")
+    engine = Engine(FakeSynth(), profile, [InputId("switch:1"), beam], [log.append])
+    # The hand comes in at 20 cm, moves out through two more zones, and leaves.
+    t = 0.0
+    for distance in [0.2] * 8 + [0.35] * 8 + [0.45] * 8 + [None] * 8:
+        t += 1 / 16
+        engine.tick(t)
+        engine.handle(BeamReading(t, beam, distance))
+    assert [e for e in log if e.source == beam and e.type is SoundKind.NOTE_ON] == []
+    assert engine.turns.out_of_turn == {"beam:1": 3}
+    # Its turn: the hand coming back sounds at once.
+    engine.handle(BandCommand(t, BandAction.TURN_NEXT))
+    for _ in range(8):
+        t += 1 / 16
+        engine.tick(t)
+        engine.handle(BeamReading(t, beam, 0.2))
+    assert [e.source for e in log if e.type is SoundKind.NOTE_ON and e.source == beam] == [beam]
+    assert engine.turns.out_of_turn == {"beam:1": 3}
