@@ -46,7 +46,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from appliance.engine.loop_bar import LOOP_CHANNELS, PlannedBar, plays_minor
+from appliance.engine.loop_bar import LOOP_CHANNELS, PlannedBar
 from appliance.engine.mixer import VOLUME_TAPER
 from appliance.engine.timeline import Announce, TimedNote, Timeline, nearest_block
 from appliance.music import Key
@@ -250,7 +250,7 @@ class LoopPlayer:
             self._set_up(loop, start)
         tempo = self.tempo or loop.tempo
         length = loop.beats * 60.0 / tempo * self.synth.sample_rate
-        minor = plays_minor(self.key)
+        minor = self.key.is_minor
         chord = loop.chord_at(progress, minor)
         return PlannedBar(
             number, start, length, loop, progress, chord, PitchClass(self.key.tonic), minor

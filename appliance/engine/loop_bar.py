@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from appliance.music import Key
 from appliance.music.loop import Loop, PartRole, PlacedHit
 from appliance.music.notes import PitchClass
-from appliance.music.song import SEMITONES, Chord
+from appliance.music.song import Chord
 from appliance.sound.synth import DRUM_CHANNEL, Channel
 
 #: Each role's channel: the kit on General MIDI's drum channel, the rest at
@@ -70,12 +69,6 @@ class PlannedBar:
                 if _weight(notes) > _weight(busiest[channel]):
                     busiest[channel] = notes
         return busiest
-
-
-def plays_minor(key: Key) -> bool:
-    """A scale with a minor third and no major third plays the loop's minor chords."""
-    classes = {(p - key.tonic) % SEMITONES for p in key.pitch_classes}
-    return 3 in classes and 4 not in classes
 
 
 def _weight(notes: dict[int, int]) -> int:

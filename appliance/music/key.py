@@ -59,10 +59,17 @@ class Key:
         """
         if self.spelling is not None:
             return self.spelling
-        intervals = self.scale.intervals
-        minor = 3 in intervals and 4 not in intervals
-        signature = (self.tonic + 3) % 12 if minor else self.tonic
+        signature = (self.tonic + 3) % 12 if self.is_minor else self.tonic
         return signature in _FLAT_TONICS
+
+    @property
+    def is_minor(self) -> bool:
+        """Whether the scale sounds minor: a minor third above the tonic and no major third.
+
+        Loops play their minor chords in such a key, and songs are sung in minor.
+        """
+        intervals = self.scale.intervals
+        return 3 in intervals and 4 not in intervals
 
     @property
     def tonic_name(self) -> str:

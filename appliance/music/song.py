@@ -30,6 +30,19 @@ an octave around here, comfortable to sing along with and clear over a loop."""
 CHORD_ROOT_OCTAVE_BASE = 48
 """C3: chord roots sit in the octave from here, below the melody."""
 
+IN_MINOR = {4: 3, 9: 8, 11: 10}
+"""A major song in a minor key: its third, sixth and seventh a semitone lower
+(semitones above the tonic), so it is sung in the natural minor and every
+chord and note fits a minor scale's notes: Twinkle as a lament."""
+
+
+def in_mode(offset: int, minor: bool) -> int:
+    """``offset`` semitones above the tonic, moved into the minor if ``minor``."""
+    if not minor:
+        return offset
+    octave, step = divmod(offset, SEMITONES)
+    return octave * SEMITONES + IN_MINOR.get(step, step)
+
 
 class SongError(MusicError):
     """A song file that cannot be read: the message names file, line and fault."""
@@ -81,10 +94,17 @@ class Chord:
     quality: ChordQuality
     text: str
 
-    def notes(self, tonic: PitchClass) -> tuple[MidiNote, ...]:
-        """The chord in root position in the octave above C3, for ``tonic``."""
+    def notes(self, tonic: PitchClass, minor: bool = False) -> tuple[MidiNote, ...]:
+        """The chord in root position in the octave above C3, for ``tonic``.
+
+        With ``minor``, each of its notes moves as the melody's do (:data:`IN_MINOR`):
+        I becomes i, IV iv, V v, vi the major bVI.
+        """
         root = CHORD_ROOT_OCTAVE_BASE + (tonic + self.root) % SEMITONES
-        return tuple(check_midi_note(root + i) for i in self.quality.intervals)
+        return tuple(
+            check_midi_note(root + in_mode(self.root + i, minor) - self.root)
+            for i in self.quality.intervals
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +195,10 @@ class Song:
 
         The tonic's octave is the one that puts the middle of the melody's
         range nearest :data:`MELODY_CENTRE`, so every key sings at much the
-        same height instead of jumping an octave between B and C.
+        same height instead of jumping an octave between B and C. A song
+        written in major is sung in minor in a minor key (:data:`IN_MINOR`).
         """
+        minor = key.is_minor and not self.key.is_minor
         offsets = [n.offset for n in self.melody if n.offset is not None]
         middle = Fraction(min(offsets) + max(offsets), 2)
         tonic_note = key.tonic + SEMITONES * round((MELODY_CENTRE - middle - key.tonic) / SEMITONES)
@@ -194,7 +216,10 @@ class Song:
                     )
                 chords.append(
                     PlacedChord(
-                        start + written_start, Fraction(0), written.notes(key.tonic), written.text
+                        start + written_start,
+                        Fraction(0),
+                        written.notes(key.tonic, minor),
+                        written.text,
                     )
                 )
             at = Fraction(0)
@@ -203,9 +228,9 @@ class Song:
                 # or before it, or the one carried over from earlier bars.
                 earlier = [c for c in changes if c <= at]
                 if earlier:
-                    chord = changes[max(earlier)].notes(key.tonic)
+                    chord = changes[max(earlier)].notes(key.tonic, minor)
                 if note.offset is not None:
-                    midi = check_midi_note(tonic_note + note.offset)
+                    midi = check_midi_note(tonic_note + in_mode(note.offset, minor))
                     notes.append(
                         PlacedNote(start + at, note.counts, midi, index, note.phrase_end, chord)
                     )

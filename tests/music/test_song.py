@@ -168,3 +168,24 @@ def test_twinkle_starts_on_the_tonic_with_a_leap_to_the_fifth():
 def test_an_unknown_song_suggests_the_nearest_name():
     with pytest.raises(UnknownSongError, match="did you mean 'twinkle_twinkle'"):
         song_named("twinkle_twinkel")
+
+
+@pytest.mark.parametrize("scale", ["minor", "minor_pentatonic", "dorian"])
+def test_in_a_minor_key_a_song_is_sung_in_the_natural_minor(scale):
+    key = Key.parse("A", scale)
+    natural_minor = Key.parse("A", "minor").pitch_classes
+    for song in all_songs():
+        placed = song.in_key(key)
+        assert {n.note % 12 for n in placed.notes} <= natural_minor, song.name
+        assert all({p % 12 for p in c.notes} <= natural_minor for c in placed.chords), song.name
+    twinkle = song_named("twinkle_twinkle").in_key(key)
+    # C C G G A A G: the sixth falls a semitone, the leap to the fifth stays.
+    notes = [n.note for n in twinkle.notes[:7]]
+    assert [n - notes[0] for n in notes] == [0, 0, 7, 7, 8, 8, 7]
+    assert twinkle.chords[0].notes == (57, 60, 64)  # I is A minor: A3 C4 E4
+    assert twinkle.chords[1].notes == (50, 53, 57)  # IV is D minor
+
+
+def test_in_a_major_key_a_song_keeps_its_major():
+    twinkle = song_named("twinkle_twinkle").in_key(Key.parse("A", "major_pentatonic"))
+    assert twinkle.chords[0].notes == (57, 61, 64)  # A major
