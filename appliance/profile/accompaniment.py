@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from appliance.profile.fields import in_range, setting
+from appliance.profile.fields import Named, in_range, setting
 
 
 def _loop_name(name: str) -> str:
@@ -25,11 +25,19 @@ def _loop_name(name: str) -> str:
         raise ValueError(str(e)) from None
 
 
+def _loop_names() -> tuple[str, ...]:
+    from appliance.music.loops import loop_names
+
+    return ("", *loop_names())
+
+
 @dataclass(frozen=True, slots=True)
 class LoopSettings:
     """The accompaniment loop: which, how loud, and whether it waits for the client."""
 
-    name: str = setting("", str, "a name from `tonic loops`; empty: none chosen", _loop_name)
+    name: str = setting(
+        "", str, "a name from `tonic loops`; empty: none chosen", Named(_loop_name, _loop_names)
+    )
     volume: float = setting(
         0.7, float, "0..1; at 1 the loop is still well under a client's notes", in_range(0.0, 1.0)
     )

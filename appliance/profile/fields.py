@@ -65,6 +65,21 @@ def in_range(lo: float, hi: float) -> Check:
     return InRange(lo, hi)
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A check that takes one of a list of names (a song, a loop), and the list itself.
+
+    ``names`` is kept for the JSON Schema, so the setup UI offers the list to choose
+    from; it is called only when the schema is made, since it may load files.
+    """
+
+    resolve: Check
+    names: Callable[[], tuple[str, ...]]
+
+    def __call__(self, value: str) -> str:
+        return str(self.resolve(value))
+
+
 _BOOLEAN_WORDS = {"true": True, "yes": True, "on": True, "1": True}
 _BOOLEAN_WORDS |= {"false": False, "no": False, "off": False, "0": False}
 

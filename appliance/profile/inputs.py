@@ -13,8 +13,8 @@ from types import MappingProxyType
 from typing import Any
 
 from appliance.events import InputId, InputKind, is_midi, parse_input_id
-from appliance.music.songs import UnknownSongError, song_named
-from appliance.profile.fields import in_range, setting
+from appliance.music.songs import UnknownSongError, song_named, song_names
+from appliance.profile.fields import Named, in_range, setting
 from appliance.sound.instruments import instrument_for
 
 
@@ -115,6 +115,12 @@ def _song(name: str) -> str:
         raise ValueError(str(e)) from None
 
 
+def _choice_names() -> tuple[str, ...]:
+    from appliance.music.loops import loop_names
+
+    return ("", *song_names(), *loop_names())
+
+
 #: The song a switch or pad steps through in sequence mode until one is chosen:
 #: the tune most clients already know.
 DEFAULT_SONG = "twinkle_twinkle"
@@ -194,7 +200,9 @@ class ContactSettings(_Timed):
     lockout_ms: int = _lockout_ms()
     max_note_s: float = _max_note_s()
     player: int = _player()
-    song: str = setting(DEFAULT_SONG, str, "sequence mode: a name from `tonic songs`", _song)
+    song: str = setting(
+        DEFAULT_SONG, str, "sequence mode: a name from `tonic songs`", Named(_song, song_names)
+    )
     step: SequenceStep = setting(
         SequenceStep.NOTE, SequenceStep, "sequence mode: a press plays the next note or phrase"
     )
@@ -203,7 +211,10 @@ class ContactSettings(_Timed):
     )
     accompany: bool = setting(True, bool, "sequence mode: the song's chords sound softly under it")
     choice: str = setting(
-        "", str, "choice mode: a song or loop the press chooses; empty: the song above", _choice
+        "",
+        str,
+        "choice mode: a song or loop the press chooses; empty: the song above",
+        Named(_choice, _choice_names),
     )
 
 

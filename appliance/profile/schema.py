@@ -16,7 +16,7 @@ import enum
 from typing import Any
 
 from appliance.profile.accompaniment import SECTIONS
-from appliance.profile.fields import MAX_TEXT_CHARS, InRange, Spec, specs
+from appliance.profile.fields import MAX_TEXT_CHARS, InRange, Named, Spec, specs
 from appliance.profile.inputs import SETTINGS_FOR_KIND
 from appliance.profile.model import MAX_INPUT_NUMBER, PROFILE_VERSION, Profile
 
@@ -101,6 +101,8 @@ def _field(spec: Spec, default: object) -> dict[str, Any]:
         schema["type"] = _JSON_TYPES[spec.kind]
     if spec.kind is str:
         schema["maxLength"] = MAX_TEXT_CHARS
+    if isinstance(spec.check, Named):
+        schema["enum"] = list(spec.check.names())
     if isinstance(spec.check, InRange):
         schema["minimum"] = spec.check.lo
         schema["maximum"] = spec.check.hi

@@ -112,6 +112,16 @@ def test_enums_list_their_choices_and_ranges_their_bounds():
     assert SCHEMA["$defs"]["beam"]["properties"]["mode"]["default"] == "zones"
 
 
+def test_songs_and_loops_are_listed_by_the_names_the_box_knows():
+    from appliance.music.loops import loop_names
+    from appliance.music.songs import song_names
+
+    switch = SCHEMA["$defs"]["switch"]["properties"]
+    assert switch["song"]["enum"] == list(song_names())
+    assert switch["choice"]["enum"] == ["", *song_names(), *loop_names()]
+    assert SCHEMA["properties"]["loop"]["properties"]["name"]["enum"] == ["", *loop_names()]
+
+
 def bad_values(field: dict[str, Any]) -> list[object]:
     wrong_type = "text" if field["type"] != "string" else 5
     values: list[object] = [wrong_type, [1]]

@@ -222,6 +222,19 @@ def test_the_form_is_built_from_the_schema_with_defaults_for_missing_settings():
     assert fields_of(None, "pad") == [] and fields_of(profile_schema(), "kazoo") == []
 
 
+def test_songs_and_choices_are_chosen_from_lists():
+    from appliance.profile.schema import profile_schema
+
+    specs = {s.key: s for s in fields_of(profile_schema(), "switch")}
+    assert specs["song"].type is FieldType.CHOICE
+    assert "twinkle_twinkle" in specs["song"].choices
+    choice = specs["choice"]
+    assert choice.type is FieldType.CHOICE and {"calypso", "ode_to_joy"} <= set(choice.choices)
+    assert choice.choice_label("") == "(the song above)"
+    assert choice.choice_label("calypso") == "calypso"
+    assert specs["mode"].choice_label("") == "(none)"
+
+
 def test_an_unknown_field_shows_the_schema_help():
     spec = FieldSpec("wobble_ms", FieldType.INTEGER, "how much it wobbles", minimum=0, maximum=9)
     assert spec.explanation == "how much it wobbles"

@@ -78,6 +78,9 @@ LABELS: dict[str, str] = {
     "confirm_ms": "Confirm",
 }
 
+#: What an empty choice means, for the fields where it is not "none".
+_BLANK_CHOICE = {"choice": "the song above"}
+
 _UNITS = (("_ms", "ms"), ("_s", "s"), ("_m", "m"))
 _METRES = frozenset({"near", "far"})
 
@@ -107,6 +110,10 @@ class FieldSpec:
     @property
     def explanation(self) -> str:
         return EXPLAIN.get(self.key, self.help)
+
+    def choice_label(self, choice: str) -> str:
+        """A choice as the list shows it: an empty one says what it means."""
+        return choice or f"({_BLANK_CHOICE.get(self.key, 'none')})"
 
     @property
     def range_text(self) -> str:

@@ -28,6 +28,9 @@ from textual.widgets._select import SelectCurrent
 from appliance.tui.widgets.fields import FieldSpec, FieldType
 from appliance.tui.widgets.words import Words
 
+#: The longest choice a short drop-down shows whole (its width less the arrow).
+_SHORT_CHOICE = 13
+
 #: What an Input may hold, by the field's type (the box still checks the range).
 _INPUT_TYPES = {FieldType.INTEGER: "integer", FieldType.NUMBER: "number"}
 
@@ -74,11 +77,11 @@ class SettingRow(Vertical):
             return Button(self.value or "?", compact=True, classes="setting-value")
         if spec.type is FieldType.CHOICE:
             return Select(
-                [(c, c) for c in spec.choices],
+                [(spec.choice_label(c), c) for c in spec.choices],
                 value=self.value if self.value in spec.choices else Select.NULL,
                 allow_blank=self.value not in spec.choices,
                 compact=True,
-                classes="setting-value",
+                classes="setting-value -names" if _long(spec) else "setting-value",
             )
         return Input(
             self.value,
@@ -99,7 +102,7 @@ class SettingRow(Vertical):
         control = self.query_one(".setting-value")
         if isinstance(control, Select) and isinstance(control.value, str):
             with contextlib.suppress(NoMatches):
-                control.query_one(SelectCurrent).update(control.value)
+                control.query_one(SelectCurrent).update(self.spec.choice_label(control.value))
 
     # -- the box's side ---------------------------------------------------------------------
 
@@ -168,6 +171,11 @@ class SettingRow(Vertical):
         text = text.strip()
         if text:
             self.post_message(self.Commit(self, text))
+
+
+def _long(spec: FieldSpec) -> bool:
+    """Whether the choices are names too long for a short drop-down (songs, loops)."""
+    return any(len(spec.choice_label(c)) > _SHORT_CHOICE for c in spec.choices)
 
 
 def _words(text: str, classes: str) -> Words:
