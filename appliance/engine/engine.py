@@ -24,7 +24,7 @@ from typing import Any
 
 from appliance.engine.access import AccessFilter, Edge
 from appliance.engine.band import Band
-from appliance.engine.beam_player import BeamPlayer
+from appliance.engine.beams import Beams
 from appliance.engine.devices import DeviceRouter, device_of, key_source
 from appliance.engine.song_steps import SongSteps
 from appliance.engine.status import EngineStatus, InputStatus
@@ -53,7 +53,7 @@ from appliance.events import (
     SoundEvent,
     is_midi,
 )
-from appliance.profile import Access, BeamMode, BeamSettings, PlayMode, Profile
+from appliance.profile import Access, BeamSettings, PlayMode, Profile
 from appliance.profile.accompaniment import SECTIONS
 from appliance.sound.synth import Synth
 
@@ -86,7 +86,6 @@ class Engine:
         self.inputs: tuple[InputId, ...] = tuple(inputs)
         self.voicing = Voicing(synth, profile, self.inputs, listeners)
         self._filters: dict[str, AccessFilter] = {}
-        self._beams: dict[str, BeamPlayer] = {}
         #: Pending timers: "<input>/<what>" -> when.
         self._deadlines: dict[str, float] = {}
         self._offline: dict[str, str] = {}  # input -> why it is offline
@@ -104,6 +103,9 @@ class Engine:
         self.turns = Turns(self.voicing)
         self.turns.follow(profile, 0.0)
         self.songs = SongSteps(self.voicing, self._set_deadline)  # inputs in sequence mode
+        self.beams = Beams(
+            self.voicing, self.band, self.turns, self._contact, self._touching, self._set_deadline
+        )
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             NoteOn: self.devices.note_on,
             NoteOff: self.devices.note_off,
@@ -187,9 +189,7 @@ class Engine:
         self.songs.clear()
         for f in self._filters.values():
             f.reset()
-        for player in self._beams.values():
-            player.filter.clear()
-            player.zone = player.base_note = player.glide = None
+        self.beams.clear()
         # Every timer goes but the mixer's, which the silence does not change.
         self._deadlines = {k: v for k, v in self._deadlines.items() if k == _MIX_TIMER}
 
@@ -199,7 +199,7 @@ class Engine:
         inputs = []
         for iid in self.inputs:
             settings = self.profile.settings_for(iid)
-            beam = self._beams.get(iid)
+            beam = self.beams.players.get(iid)
             f = self._filters.get(iid)
             inputs.append(
                 InputStatus(
@@ -337,55 +337,16 @@ class Engine:
         self.voicing.stop(source)
         self._deadlines.pop(f"{source}/max_note", None)
 
-    # -- beams ---------------------------------------------------------------------
+    # -- beams (engine/beams.py) -----------------------------------------------------
 
     def _on_beam(self, event: BeamReading) -> None:
-        source = event.source
-        self._require_input(source)
-        settings: BeamSettings = self.profile.settings_for(source)
-        player = self._beam(source)
-        if player.reading(event.t, event.distance, settings):
-            self._beam_moved(source, settings, player, event.t)
-        self._set_deadline(f"{source}/beam", player.deadline)
+        self._require_input(event.source)
+        settings: BeamSettings = self.profile.settings_for(event.source)
+        self.beams.reading(event.source, event.distance, event.t, settings)
 
-    def _beam_moved(self, source: str, s: BeamSettings, player: BeamPlayer, t: float) -> None:
-        if s.mode is BeamMode.TRIGGER:
-            self._contact(source, self._triggered(s, player), t)
-            return
-        if not self.turns.in_turn(s):
-            # Another player's turn: the beam stays quiet, and each note it would
-            # have played is counted as a press out of turn is.
-            if player.entered_quietly(s):
-                self.turns.count_out_of_turn(source)
-            return
-        started = player.note_started
-        player.moved(t, s, self.voicing)
-        if player.note_started != started:  # a new note, or silence: restart the limit
-            end = player.note_started
-            if end is not None:
-                self.band.client_played(t)
-                self.turns.sounded(s, t)
-            limited = end is not None and s.max_note_s > 0
-            deadline = end + s.max_note_s if end is not None and limited else None
-            self._set_deadline(f"{source}/max_note", deadline)
-
-    def _triggered(self, s: BeamSettings, player: BeamPlayer) -> bool:
-        distance = player.distance
-        if distance is None:
-            return False
-        # Hysteresis: once triggered, the hand must pull back past the line by
-        # the hysteresis before it counts as a release.
-        # Keyed on the raw contact, so a hand jittering on the line during a
-        # dwell does not keep restarting it.
-        f = self._filters.get(player.source)
-        limit = s.trigger_m + (s.hysteresis_m if f is not None and f.contact else 0.0)
-        return distance < limit
-
-    def _beam(self, source: str) -> BeamPlayer:
-        player = self._beams.get(source)
-        if player is None:
-            player = self._beams[source] = BeamPlayer(source)
-        return player
+    def _touching(self, source: str) -> bool:
+        f = self._filters.get(source)
+        return f is not None and f.contact
 
     # -- timers ----------------------------------------------------------------------
 
@@ -425,16 +386,10 @@ class Engine:
             # A note held too long ends; the contact must be released and
             # pressed again (or the hand move on) to play, so a stuck switch
             # or a chair left in the beam stays quiet.
-            player = self._beams.get(source)
-            if player is not None and settings.mode is not BeamMode.TRIGGER:
-                player.expire(self.voicing)
-            else:
+            if not self.beams.expire(source, settings):
                 self.voicing.stop(source)
         elif what == "beam":
-            player = self._beams[source]
-            if player.tick(t, settings, self.voicing):
-                self._beam_moved(source, settings, player, t)
-            self._set_deadline(f"{source}/beam", player.deadline)
+            self.beams.tick(source, t, settings)
 
     def _set_deadline(self, key: str, when: float | None) -> None:
         if when is None:
@@ -486,7 +441,7 @@ class Engine:
     def load_profile(self, profile: Profile, t: float) -> None:
         """Swap the whole profile at once: every note released cleanly first."""
         self.release_all(t, "profile")
-        for source in list(self._filters) + list(self._beams):
+        for source in list(self._filters) + list(self.beams.players):
             self._forget(source)
         self._adopt(profile, t)
         self.band.loaded(profile, t)
@@ -515,8 +470,7 @@ class Engine:
 
     def beam_position(self, source: str) -> tuple[float | None, int | None]:
         """A beam's smoothed distance and zone, as the status shows them."""
-        player = self._beams.get(source)
-        return (player.distance, player.zone) if player is not None else (None, None)
+        return self.beams.position(source)
 
     def _on_band(self, event: BandCommand) -> None:
         if event.action is BandAction.TURN_NEXT:
@@ -546,9 +500,7 @@ class Engine:
     def _forget(self, source: str) -> None:
         """Drop an input's filter and beam state: it starts afresh."""
         self._filters.pop(source, None)
-        player = self._beams.pop(source, None)
-        if player is not None:
-            player.reset(self.voicing)
+        self.beams.forget(source)
         self.songs.reset(source)
         for what in ("access", "beam", "max_note", "check"):
             self._deadlines.pop(f"{source}/{what}", None)
