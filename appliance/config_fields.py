@@ -223,6 +223,17 @@ def one_of(*choices: object) -> Check:
     return check
 
 
+#: Longer than any path a box has (Linux's PATH_MAX): only junk is longer.
+MAX_PATH_CHARS = 4096
+
+
+def absolute_path(value: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    text = os.fspath(value)
+    if not text.isprintable() or len(text) > MAX_PATH_CHARS or not os.path.isabs(text):
+        raise ValueError("must be an absolute path (starting with /), printable")
+    return value
+
+
 def power_of_two(lo: int, hi: int) -> Check:
     def check(value: int) -> int:
         if not (lo <= value <= hi and value & (value - 1) == 0):

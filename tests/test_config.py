@@ -23,12 +23,12 @@ from appliance.config import (
     ControlSettings,
     LoadedConfig,
     PadWiring,
-    default_socket_path,
     load_config,
     parse_config,
     read_config,
 )
 from appliance.config_fields import MAX_PROBLEMS, Section, declarations
+from appliance.control_settings import default_socket_path
 from appliance.textfile import EXCERPT_CHARS, MAX_SETTINGS_BYTES
 
 REPO = Path(__file__).resolve().parents[1]

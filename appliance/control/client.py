@@ -56,15 +56,15 @@ class ControlTimeout(TonicError, TimeoutError):
 
 
 def default_socket_path() -> Path:
-    """``$TONIC_SOCKET``, else where the service puts its socket when its config does
-    not say (:func:`appliance.config.default_socket_path`: ``/run/tonic/control.sock``
-    on a box)."""
+    """``$TONIC_SOCKET``, else where the service puts its socket when its config
+    does not say (:func:`appliance.control_settings.default_socket_path`:
+    ``/run/tonic/control.sock`` on a box)."""
     explicit = os.environ.get(SOCKET_ENV)
     if explicit:
         return Path(explicit)
     # Imported here: the box's config is plain data, but a client given a path
     # should not pay for reading its declarations.
-    from appliance.config import default_socket_path as service_default
+    from appliance.control_settings import default_socket_path as service_default
 
     return Path(service_default())
 

@@ -34,8 +34,9 @@ from pathlib import Path
 
 from appliance.atomic import remove_stale_temp_files
 from appliance.box import Box, open_synth
-from appliance.config import BoxConfig, ConfigError, default_socket_path, load_config
+from appliance.config import BoxConfig, ConfigError, load_config
 from appliance.control.server import ControlServer
+from appliance.control_settings import default_socket_path
 from appliance.errors import ProfileError, TonicError
 from appliance.events import Event, InputOffline, InputOnline, InstrumentLevelled
 from appliance.inputs.simulated import SimulatedHardware
