@@ -237,7 +237,8 @@ def run_demo(
             synth.level_of(instrument)
         playing_live = live and _open_audio(synth, config, out, stream)
         with WavWriter(out, synth.sample_rate) as wav:
-            renderer = None if playing_live else PacedRenderer(synth, wav)
+            # The WAV is the session's record: a late block is caught up, never lost.
+            renderer = None if playing_live else PacedRenderer(synth, wav, catch_up=True)
             try:
                 if renderer is not None:
                     renderer.start()

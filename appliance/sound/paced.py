@@ -12,6 +12,12 @@ listens), the thread stops rendering once no voice has sounded for that long
 (reverb tails included) and sleeps until the next note-on wakes it: 750
 wake-ups a second of silence would otherwise be the idle box's whole CPU.
 
+Falling behind (a busy machine) loses the late stretch of time, as an
+underrun does live. With ``catch_up`` (the demo, whose WAV is the session's
+record and has no listener to wait for) the missed blocks are rendered back
+to back instead, and ``stop()`` renders up to the moment it was called, so
+the WAV lasts as long as the session and every note sits at its time.
+
 The pace comes from two functions it is given: ``clock`` (``perf_counter``)
 and ``wait`` (``Event.wait`` on the stop event, so ``stop()`` never waits
 out a sleep). Tests give a simulated clock, so what they check does not
@@ -46,6 +52,7 @@ class PacedRenderer:
         *,
         clock: Callable[[], float] = time.perf_counter,
         wait: Callable[[threading.Event, float], bool] = wait_for_event,
+        catch_up: bool = False,
     ) -> None:
         self.synth = synth
         self._clock = clock
@@ -55,7 +62,9 @@ class PacedRenderer:
         self.block = block
         self.blocks = 0
         self.late_blocks = 0  # blocks rendered after their deadline (an underrun, live)
+        self.catch_up = catch_up
         self._stop = threading.Event()
+        self._stop_at = 0.0  # the clock when stop() was called
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -65,6 +74,7 @@ class PacedRenderer:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stop_at = self._clock()
         self._stop.set()
         self.synth.woken.set()
         if self._thread is not None:
@@ -77,7 +87,8 @@ class PacedRenderer:
         next_due = clock()
         idle_blocks = None if self.idle_after_s is None else round(self.idle_after_s / period)
         quiet = 0
-        while not self._stop.is_set():
+        # At the top of the loop the blocks rendered reach next_due.
+        while not self._stop.is_set() or (self.catch_up and next_due < self._stop_at):
             if idle_blocks is not None:
                 quiet = quiet + 1 if self._silent() else 0
                 if quiet > idle_blocks:
@@ -93,10 +104,11 @@ class PacedRenderer:
             if delay > 0:
                 self._wait(self._stop, delay)
             elif delay < -period:
-                # Fell behind by more than a block: count it and resynchronise
-                # rather than rendering a burst to catch up.
+                # Fell behind by more than a block: count it, and resynchronise
+                # rather than render a burst, unless catching up.
                 self.late_blocks += 1
-                next_due = clock()
+                if not self.catch_up:
+                    next_due = clock()
 
     def _silent(self) -> bool:
         # Scheduled notes still to come keep the clock going: they are played

@@ -55,8 +55,8 @@ class SimulatedTime:
         return event.is_set()
 
 
-def _paced(synth, wav, time_: SimulatedTime) -> PacedRenderer:
-    renderer = PacedRenderer(synth, wav, clock=time_.clock, wait=time_.wait)
+def _paced(synth, wav, time_: SimulatedTime, catch_up: bool = False) -> PacedRenderer:
+    renderer = PacedRenderer(synth, wav, clock=time_.clock, wait=time_.wait, catch_up=catch_up)
     time_.renderer = renderer
     return renderer
 
@@ -102,6 +102,22 @@ def test_a_renderer_that_falls_behind_resynchronises_instead_of_bursting(new_syn
     # (with the late one, back to back); the other 9 never are.
     assert time_.waits[10:-1] == pytest.approx([period] * (len(time_.waits) - 11))
     assert time_.blocks_when_done == round(0.1 / period) - 9
+
+
+def test_a_renderer_keeping_the_sessions_wav_catches_up_and_renders_to_the_stop(new_synth):
+    period = BLOCK_FRAMES / SAMPLE_RATE
+    time_ = SimulatedTime(run_for=0.1, late_at=10, late_by=10 * period)
+    renderer = _paced(new_synth(), None, time_, catch_up=True)
+    renderer.start()
+    assert time_.done.wait(WAIT_S)
+    # Every block of the 0.1 s is rendered: the 10 late ones back to back.
+    assert time_.blocks_when_done == round(0.1 / period)
+    assert renderer.late_blocks >= 1
+    assert time_.waits[10:20] == pytest.approx([period] * 10)  # after the stall: caught up
+    # stop() comes 5 blocks after the renderer last woke: those 5 are rendered too.
+    time_.now += 5 * period
+    renderer.stop()
+    assert renderer.blocks == time_.blocks_when_done + 5
 
 
 def test_stop_ends_the_thread_and_rendering(new_synth):
