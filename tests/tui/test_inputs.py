@@ -100,18 +100,48 @@ async def test_an_instrument_chosen_by_searching_plays_on_the_box(box):
 @pytest.mark.asyncio
 async def test_a_field_focused_as_the_rows_change_stays_focused_in_the_new_rows(box):
     # A therapist who presses Down and then Tab at once is in the old rows' Mode
-    # when the next input's rows replace them: they stay in Mode, so a second Tab
-    # reaches the instrument as it would have.
+    # when the next input's rows replace them (a pad's after a switch's): they stay
+    # in Mode, so a second Tab reaches the instrument as it would have.
     app = SetupApp(Link(box.sock))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_inputs(pilot, app, "switch:1")
+        screen = await open_inputs(pilot, app, "switch:4")
+        switch_rows = tuple(screen.query(SettingRow))
         await pilot.press("tab")
         assert row(app, "mode").query_one(Select).has_focus
-        screen.query_one("#input-list", OptionList).highlighted = 1  # switch 2
-        await until(pilot, lambda: row(app, "mode").owner == "switch:2", "switch 2's rows")
+        listing = screen.query_one("#input-list", OptionList)
+        listing.highlighted = screen._ids.index("pad:1")
+        await until(pilot, lambda: row(app, "mode").owner == "pad:1", "pad 1's rows")
+        assert row(app, "mode") not in switch_rows  # new rows, with the pad's thresholds
+        assert row(app, "touch_threshold")
         await until(pilot, lambda: row(app, "mode").query_one(Select).has_focus, "Mode focused")
         await pilot.press("tab")
         assert row(app, "instrument").query_one(Button).has_focus
+    assert app.errors == 0
+
+
+@pytest.mark.asyncio
+async def test_the_next_switch_shows_in_the_same_rows_and_a_late_change_keeps_its_input(box):
+    # Switch 1 to switch 2: the same fields, so the rows stay and show switch 2's
+    # values; no key can land in rows about to go. A value typed for switch 1 and
+    # sent as the therapist moves on is still switch 1's.
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inputs(pilot, app, "switch:1")
+        rows = tuple(screen.query(SettingRow))
+        degree = row(app, "degree")
+        field = degree.query_one(Input)
+        field.focus()
+        await pilot.press("ctrl+u", *"5")
+        screen.query_one("#input-list", OptionList).focus()  # Blurred: sent for switch 1
+        screen.query_one("#input-list", OptionList).highlighted = 1  # switch 2, at once
+        await until(pilot, lambda: degree.owner == "switch:2", "switch 2's values")
+        await until(
+            pilot, lambda: settings(box.sock, "switch:1").get("degree") == 5, "switch 1 at 5"
+        )
+        assert tuple(screen.query(SettingRow)) == rows
+        await until(pilot, lambda: field.value == "3", "switch 2's degree shown")
+        assert settings(box.sock, "switch:2")["degree"] == 3
+        assert row(app, "instrument").query_one(Button).label.plain == "Vibraphone"
     assert app.errors == 0
 
 

@@ -107,6 +107,9 @@ class InputsScreen(BoxTalk, SetupScreen):
         self.selected: str | None = None
         self._ids: tuple[str, ...] = ()
         self._form_for: tuple[str | None, bool] = (None, False)
+        #: Rows are being replaced (a count: a replaced build ends after the next
+        #: begins): values wait until the new rows are on screen.
+        self._building = 0
         #: An instrument to put back if the therapist tries others, then backs out.
         self._before_trying: tuple[str, str] | None = None
 
@@ -205,19 +208,51 @@ class InputsScreen(BoxTalk, SetupScreen):
         return input_settings(self.profile, self.selected) if self.selected else {}
 
     def _refresh_form(self) -> None:
-        """Show the selected input's values; rebuild the rows when it changed."""
+        """Show the selected input's values; new rows when it is another kind of input."""
         self._title()
         ready = self.schema is not None and self.profile is not None
         if (self.selected, ready) != self._form_for:
             self._form_for = (self.selected, ready)
-            self._build_form()
-            return
+            if not self._same_rows():
+                self._build_form()
+                return
+        if not self._building:
+            self._show_values()
+
+    def _same_rows(self) -> bool:
+        """Whether the rows on screen are the selected input's fields: then they stay.
+
+        Moving from switch 1 to switch 2 keeps the focus where the therapist put it,
+        and a key pressed meanwhile never lands in rows about to be removed.
+        """
+        if self._building or self.selected is None or self.schema is None:
+            return False
+        if self.profile is None:
+            return False
+        specs = fields_of(self.schema, input_kind(self.selected))
+        return list(specs) == [row.spec for row in self.query(SettingRow)]
+
+    def _show_values(self) -> None:
         settings = self.settings()
         for row in self.query(SettingRow):
-            row.show_value(self._shown(row.spec.type, value_text(row.spec, settings)))
+            shown = self._shown(row.spec.type, value_text(row.spec, settings))
+            if self.selected is None or row.owner == self.selected:
+                row.show_value(shown)
+            elif not row.show_for(self.selected, shown):
+                self._build_form()
+                return
 
     @work(exclusive=True, group="form")
     async def _build_form(self) -> None:
+        self._building += 1
+        try:
+            await self._rebuild_rows()
+        finally:
+            self._building -= 1
+        # What changed while the rows were on their way (a set, another UI's change).
+        self._show_values()
+
+    async def _rebuild_rows(self) -> None:
         form = self.query_one("#input-form", VerticalScroll)
         # A therapist who pressed Down and then Tab at once is already in a field of
         # the old rows: they stay in that field of the new ones.
@@ -271,18 +306,36 @@ class InputsScreen(BoxTalk, SetupScreen):
 
     @on(SettingRow.Commit)
     def _commit(self, message: SettingRow.Commit) -> None:
-        self.change(message.row, message.text)
+        self.change(message.row, message.text, owner=message.owner)
 
-    def change(self, row: SettingRow, text: str, then: Callable[[], None] | None = None) -> None:
-        """Set ``row``'s setting on its input to ``text``; its message by it if refused."""
-        path = f"{row.owner}.{row.spec.key}"
+    def change(
+        self,
+        row: SettingRow,
+        text: str,
+        then: Callable[[], None] | None = None,
+        owner: str | None = None,
+    ) -> None:
+        """Set ``row``'s setting on ``owner`` (its input) to ``text``.
+
+        The answer shows by the row while it still shows that input; a refusal that
+        comes after the therapist moved on is a notification, so it is never lost.
+        """
+        iid = owner or row.owner
+        path = f"{iid}.{row.spec.key}"
 
         def done(_: Any) -> None:
-            row.accepted(self._shown(row.spec.type, text))
+            if row.owner == iid:
+                row.accepted(self._shown(row.spec.type, text))
             if then is not None:
                 then()
 
-        self.ask("set", {path: text}, done, row.refused)
+        def refused(message: str) -> None:
+            if row.owner == iid:
+                row.refused(message)
+            else:
+                self.notify(message, title=input_label(iid), severity="warning")
+
+        self.ask("set", {path: text}, done, refused)
 
     @on(SettingRow.Choose)
     def _choose(self, message: SettingRow.Choose) -> None:

@@ -22,6 +22,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static
 from textual.widgets._select import SelectCurrent
 
@@ -39,12 +40,14 @@ class SettingRow(Vertical):
     """A field of the Inputs form (see the module docstring)."""
 
     class Commit(Message):
-        """The therapist chose ``text`` for ``row``'s setting."""
+        """The therapist chose ``text`` for ``row``'s setting of ``owner``."""
 
         def __init__(self, row: SettingRow, text: str) -> None:
             super().__init__()
             self.row = row
             self.text = text
+            #: Taken now: the row may show another input by the time this is read.
+            self.owner = row.owner
 
     class Choose(Message):
         """The therapist asked for the instrument list (Enter or a click on the name)."""
@@ -99,7 +102,7 @@ class SettingRow(Vertical):
             self.call_after_refresh(self._draw_choice)
 
     def _draw_choice(self) -> None:
-        control = self.query_one(".setting-value")
+        control = self._control_now()
         if isinstance(control, Select) and isinstance(control.value, str):
             with contextlib.suppress(NoMatches):
                 control.query_one(SelectCurrent).update(self.spec.choice_label(control.value))
@@ -108,9 +111,10 @@ class SettingRow(Vertical):
 
     def show_value(self, value: str) -> None:
         """The box's value now; shown unless the therapist is typing another."""
-        editing = self._typed() not in (None, self.value)
+        control = self._control_now()
+        editing = isinstance(control, Input) and control.value != self.value
+        # Kept first: a row not yet composed draws this value when it is.
         self.value = value
-        control = self.query_one(".setting-value")
         if isinstance(control, Input):
             if not (control.has_focus and editing):
                 control.value = value
@@ -125,6 +129,26 @@ class SettingRow(Vertical):
         elif isinstance(control, Button):
             control.label = value or "?"
 
+    def show_for(self, owner: str, value: str) -> bool:
+        """Show another input's value of this setting: the form moved to ``owner``.
+
+        False when this row cannot show it (a list without that choice, or a row
+        not on screen): the form then makes new rows.
+        """
+        control = self._control_now()
+        if control is None:
+            return False
+        if isinstance(control, Select) and value not in self.spec.choices:
+            return False
+        self.owner = owner
+        self._error("")
+        if isinstance(control, Input):
+            self.value = value
+            control.value = value
+        else:
+            self.show_value(value)
+        return True
+
     def accepted(self, value: str) -> None:
         self.value = value
         self._error("")
@@ -137,12 +161,20 @@ class SettingRow(Vertical):
         return self.query_one(".setting-error", Words).text
 
     def _error(self, message: str) -> None:
-        self.query_one(".setting-error", Words).show(message)
+        with contextlib.suppress(NoMatches):
+            self.query_one(".setting-error", Words).show(message)
         self.set_class(bool(message), "-refused")
 
-    def _typed(self) -> str | None:
-        control = self.query_one(".setting-value")
-        return control.value if isinstance(control, Input) else None
+    def _control_now(self) -> Widget | None:
+        """The value's control; None while the row is being mounted or removed.
+
+        A status or an answer from the box can arrive in between: the form's rows
+        are rebuilt for another input while it is on its way.
+        """
+        try:
+            return self.query_one(".setting-value")
+        except NoMatches:
+            return None
 
     # -- the therapist's side ---------------------------------------------------------------
 
