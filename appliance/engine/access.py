@@ -42,9 +42,13 @@ same sequence gives the same result live and in ``tonic render``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from appliance.profile.inputs import Access
+
+#: The timer of a filter that is waiting (``<source>/access``).
+ACCESS_TIMER = "access"
 
 
 class Edge(StrEnum):
@@ -112,3 +116,61 @@ class AccessFilter:
             self._locked_until = t + access.lockout_s
             return Edge.PRESS
         return Edge.RELEASE
+
+
+class Contacts:
+    """Every contact's access filter, by source: the inputs' and the client keys'.
+
+    A filter is made at a source's first contact. ``set_deadline`` is told when
+    each filter next needs :meth:`tick` (``<source>/access``), so its timer runs
+    with the engine's others.
+    """
+
+    def __init__(self, set_deadline: Callable[[str, float | None], None]) -> None:
+        self._filters: dict[str, AccessFilter] = {}
+        self._set_deadline = set_deadline
+
+    def raw(self, source: str, active: bool, t: float, access: Access) -> Edge | None:
+        """A raw contact through ``source``'s filter; the edge it makes, if any."""
+        f = self._filters.get(source)
+        if f is None:
+            f = self._filters[source] = AccessFilter()
+        edge = f.raw(active, t, access)
+        self._set_deadline(f"{source}/{ACCESS_TIMER}", f.deadline)
+        return edge
+
+    def tick(self, source: str, t: float, access: Access) -> Edge | None:
+        """``source``'s timer is due: the edge it makes, if any."""
+        f = self._filters.get(source)
+        if f is None:
+            return None
+        edge = f.tick(t, access)
+        self._set_deadline(f"{source}/{ACCESS_TIMER}", f.deadline)
+        return edge
+
+    def accepted(self, source: str) -> bool:
+        """Whether ``source`` is pressed, as the music was told."""
+        f = self._filters.get(source)
+        return f is not None and f.accepted
+
+    def touching(self, source: str) -> bool:
+        """Whether ``source`` has contact now, before any filtering."""
+        f = self._filters.get(source)
+        return f is not None and f.contact
+
+    def sources(self) -> tuple[str, ...]:
+        return tuple(self._filters)
+
+    def reset(self) -> None:
+        """Every filter back to no contact (a stop or a panic): nothing pending."""
+        for f in self._filters.values():
+            f.reset()
+
+    def forget(self, source: str) -> None:
+        """``source`` starts afresh at its next contact (its timer is the caller's)."""
+        self._filters.pop(source, None)
+
+    def forget_starting(self, prefix: str) -> None:
+        """Every source whose name starts with ``prefix`` (a device's keys) starts afresh."""
+        for source in [s for s in self._filters if s.startswith(prefix)]:
+            del self._filters[source]

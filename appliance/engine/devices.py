@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from appliance.engine.access import ACCESS_TIMER, Edge
 from appliance.errors import TonicError
 from appliance.events import (
     ControlChange,
@@ -122,7 +123,7 @@ class DeviceRouter:
         source = str(event.source)
         if self.devices.pop(source, None) is None:
             return
-        self._engine.forget_keys(source)
+        self.forget_keys(source)
         self._engine.voicing.release_device(source)
         self._engine.voicing.kept_voices.discard(source)
         self._follow_therapists()
@@ -142,7 +143,7 @@ class DeviceRouter:
             self._engine.voicing.play_key(source, event.source, event.note, event.velocity)
         elif role is MidiRole.CLIENT:
             device.struck[event.note] = event.velocity
-            self._engine.key_contact(event.source, event.note, True, event.t)
+            self._key_contact(event.source, event.note, True, event.t)
         else:
             self._act(settings, settings_actions(settings).notes.get(event.note), event, None)
 
@@ -155,18 +156,53 @@ class DeviceRouter:
         if settings.role is MidiRole.THERAPIST:
             self._engine.voicing.stop(source)
         elif settings.role is MidiRole.CLIENT:
-            self._engine.key_contact(event.source, event.note, False, event.t)
+            self._key_contact(event.source, event.note, False, event.t)
         else:
             self._engine.voicing.stop(source)  # a role changed while a key was down
 
-    def client_press(self, device_id: str, note: int) -> None:
-        """A client's key was accepted by its access filter: play it."""
-        device, settings = self._device(InputId(device_id))
-        voicing = self._engine.voicing
+    # -- a client's keys: each through the device's access settings, like a switch ------------
+
+    def _key_contact(self, device: InputId, note: int, active: bool, t: float) -> None:
+        access = self._engine.profile.settings_for(device).access
+        edge = self._engine.contacts.raw(key_source(device, note), active, t, access)
+        if edge is not None:
+            self._key_edge(device, note, edge, t)
+
+    def key_timer(self, source: str, what: str, t: float) -> None:
+        """A timer of a client's key is due: its access filter's, or its note's limit."""
+        device, _, note = source.partition(KEY_MARK)
+        if what == "max_note":
+            self._engine.voicing.stop(source)
+        elif what == ACCESS_TIMER and device in self.devices:
+            access = self._engine.profile.settings_for(InputId(device)).access
+            edge = self._engine.contacts.tick(source, t, access)
+            if edge is not None:
+                self._key_edge(InputId(device), int(note), edge, t)
+
+    def _key_edge(self, device_id: InputId, note: int, edge: Edge, t: float) -> None:
+        engine = self._engine
+        source = key_source(device_id, note)
+        engine.stop(source)
+        if edge is not Edge.PRESS:
+            return
+        device, settings = self._device(device_id)
+        if not engine.turns.may_sound(source, settings):
+            return  # out of turn: counted, not sounded
+        engine.band.client_played(t)
+        engine.turns.sounded(settings, t)
+        voicing = engine.voicing
         struck = device.struck.get(note, settings.velocity)
         locked = voicing.harmony.lock_note(note, voicing.key)
         velocity = shaped_velocity(settings, struck)
-        voicing.play_key(key_source(device_id, note), device_id, int(locked), velocity)
+        voicing.play_key(source, device_id, int(locked), velocity)
+        if settings.max_note_s > 0:  # a key held down (or a book on the keyboard) must not drone
+            engine.set_deadline(f"{source}/max_note", t + settings.max_note_s)
+
+    def forget_keys(self, device: str) -> None:
+        """A device went away or changed role: its keys' filters and timers go with it."""
+        prefix = f"{device}{KEY_MARK}"
+        self._engine.contacts.forget_starting(prefix)
+        self._engine.forget_timers(prefix)
 
     # -- controllers and bends ----------------------------------------------------------------
 

@@ -22,10 +22,10 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from appliance.engine.access import AccessFilter, Edge
+from appliance.engine.access import ACCESS_TIMER, Contacts, Edge
 from appliance.engine.band import Band
 from appliance.engine.beams import Beams
-from appliance.engine.devices import DeviceRouter, device_of, key_source
+from appliance.engine.devices import DeviceRouter, device_of
 from appliance.engine.song_steps import SongSteps
 from appliance.engine.status import EngineStatus, InputStatus
 from appliance.engine.turns import Turns
@@ -53,7 +53,7 @@ from appliance.events import (
     SoundEvent,
     is_midi,
 )
-from appliance.profile import Access, BeamSettings, PlayMode, Profile
+from appliance.profile import BeamSettings, PlayMode, Profile
 from appliance.profile.accompaniment import SECTIONS
 from appliance.sound.synth import Synth
 
@@ -85,9 +85,9 @@ class Engine:
     ) -> None:
         self.inputs: tuple[InputId, ...] = tuple(inputs)
         self.voicing = Voicing(synth, profile, self.inputs, listeners)
-        self._filters: dict[str, AccessFilter] = {}
         #: Pending timers: "<input>/<what>" -> when.
         self._deadlines: dict[str, float] = {}
+        self.contacts = Contacts(self.set_deadline)  # each contact's access filter
         self._offline: dict[str, str] = {}  # input -> why it is offline
         #: Called on the owner thread with (old, new) after each profile change,
         #: e.g. to push pad thresholds to the chip.
@@ -102,9 +102,14 @@ class Engine:
         self.band = Band(self.voicing)
         self.turns = Turns(self.voicing)
         self.turns.follow(profile, 0.0)
-        self.songs = SongSteps(self.voicing, self._set_deadline)  # inputs in sequence mode
+        self.songs = SongSteps(self.voicing, self.set_deadline)  # inputs in sequence mode
         self.beams = Beams(
-            self.voicing, self.band, self.turns, self._contact, self._touching, self._set_deadline
+            self.voicing,
+            self.band,
+            self.turns,
+            self._contact,
+            self.contacts.touching,
+            self.set_deadline,
         )
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             NoteOn: self.devices.note_on,
@@ -158,9 +163,9 @@ class Engine:
 
     def next_deadline(self) -> float | None:
         """When the engine next needs :meth:`tick`, or None when nothing is pending."""
-        self._set_deadline(_MIX_TIMER, self.voicing.mixer.deadline)
-        self._set_deadline(_BAND_TIMER, self.band.deadline)
-        self._set_deadline(_TURNS_TIMER, self.turns.deadline)
+        self.set_deadline(_MIX_TIMER, self.voicing.mixer.deadline)
+        self.set_deadline(_BAND_TIMER, self.band.deadline)
+        self.set_deadline(_TURNS_TIMER, self.turns.deadline)
         return min(self._deadlines.values(), default=None)
 
     def tick(self, now: float) -> None:
@@ -187,8 +192,7 @@ class Engine:
         self.turns.clear()
         self.voicing.release_all(source)
         self.songs.clear()
-        for f in self._filters.values():
-            f.reset()
+        self.contacts.reset()
         self.beams.clear()
         # Every timer goes but the mixer's, which the silence does not change.
         self._deadlines = {k: v for k, v in self._deadlines.items() if k == _MIX_TIMER}
@@ -200,13 +204,12 @@ class Engine:
         for iid in self.inputs:
             settings = self.profile.settings_for(iid)
             beam = self.beams.players.get(iid)
-            f = self._filters.get(iid)
             inputs.append(
                 InputStatus(
                     id=iid,
                     mode=str(settings.mode),
                     instrument=v.instrument_of(iid).title,
-                    active=bool(f and f.accepted),
+                    active=self.contacts.accepted(iid),
                     sounding=v.sounding_names(iid),
                     online=iid not in self._offline,
                     reason=self._offline.get(iid, ""),
@@ -254,45 +257,12 @@ class Engine:
     def _contact(self, source: str, active: bool, t: float) -> None:
         self._require_input(source)
         settings = self.profile.settings_for(InputId(source))
-        edge = self._filtered(source, active, t, settings.access)
+        edge = self.contacts.raw(source, active, t, settings.access)
         if edge is not None:
             self._edge(source, edge, settings, t)
 
-    def key_contact(self, device: str, note: int, active: bool, t: float) -> None:
-        """A client's key through its device's access settings, like a switch."""
-        access = self.profile.settings_for(InputId(device)).access
-        edge = self._filtered(key_source(device, note), active, t, access)
-        if edge is not None:
-            self._key_edge(device, note, edge, t)
-
-    def _filtered(self, source: str, active: bool, t: float, access: Access) -> Edge | None:
-        """A raw contact through ``source``'s access filter; the edge it makes, if any."""
-        f = self._filters.get(source)
-        if f is None:
-            f = self._filters[source] = AccessFilter()
-        edge = f.raw(active, t, access)
-        self._set_deadline(f"{source}/access", f.deadline)
-        return edge
-
-    def _key_edge(self, device: str, note: int, edge: Edge, t: float) -> None:
-        source = key_source(device, note)
-        self._stop(source)
-        if edge is Edge.PRESS:
-            settings = self.profile.settings_for(InputId(device))
-            if not self.turns.may_sound(source, settings):
-                return
-            self.band.client_played(t)
-            self.turns.sounded(settings, t)
-            self.devices.client_press(device, note)
-            limit = self.profile.settings_for(InputId(device)).max_note_s
-            if limit > 0:  # a key held down (or a book on the keyboard) must not drone
-                self._set_deadline(f"{source}/max_note", t + limit)
-
-    def forget_keys(self, device: str) -> None:
-        """A device went away: its keys' filters and timers go with it."""
-        prefix = key_source(device, 0).rstrip("0")
-        for source in [s for s in self._filters if s.startswith(prefix)]:
-            del self._filters[source]
+    def forget_timers(self, prefix: str) -> None:
+        """Every pending timer of the sources whose names start with ``prefix``."""
         for key in [k for k in self._deadlines if k.startswith(prefix)]:
             del self._deadlines[key]
 
@@ -324,16 +294,17 @@ class Engine:
             if held is not None:
                 # A latched note is toggled off; any other leftover note (a
                 # lost release) is stopped so the new press starts cleanly.
-                self._stop(source)
+                self.stop(source)
                 if held is PlayMode.LATCH and mode is PlayMode.LATCH:
                     return
             self.voicing.start(source, settings, mode)
             if settings.max_note_s > 0:
-                self._set_deadline(f"{source}/max_note", t + settings.max_note_s)
+                self.set_deadline(f"{source}/max_note", t + settings.max_note_s)
         elif held is not None and held is not PlayMode.LATCH:
-            self._stop(source)
+            self.stop(source)
 
-    def _stop(self, source: str) -> None:
+    def stop(self, source: str) -> None:
+        """Stop what ``source`` sounds (an input, or a device's key), and its time limit."""
         self.voicing.stop(source)
         self._deadlines.pop(f"{source}/max_note", None)
 
@@ -343,10 +314,6 @@ class Engine:
         self._require_input(event.source)
         settings: BeamSettings = self.profile.settings_for(event.source)
         self.beams.reading(event.source, event.distance, event.t, settings)
-
-    def _touching(self, source: str) -> bool:
-        f = self._filters.get(source)
-        return f is not None and f.contact
 
     # -- timers ----------------------------------------------------------------------
 
@@ -360,26 +327,16 @@ class Engine:
         if f"{source}/{what}" == _TURNS_TIMER:
             self.turns.tick(t)
             return
-        device = device_of(source)
-        if device is not None:  # a client's key: its access filter and its note's limit
-            f = self._filters.get(source)
-            if what == "max_note":
-                self.voicing.stop(source)
-            elif f is not None and what == "access":
-                edge = f.tick(t, self.profile.settings_for(InputId(device)).access)
-                self._set_deadline(f"{source}/access", f.deadline)
-                if edge is not None:
-                    self._key_edge(device, int(source.rpartition("#")[2]), edge, t)
+        if device_of(source) is not None:  # a client's key (engine/devices.py)
+            self.devices.key_timer(source, what, t)
             return
         settings = self.profile.settings_for(InputId(source))
         if what == "check":
             self.voicing.stop(source)
         elif what == "sequence":
             self.songs.timer(source, t)
-        elif what == "access":
-            f = self._filters[source]
-            edge = f.tick(t, settings.access)
-            self._set_deadline(f"{source}/access", f.deadline)
+        elif what == ACCESS_TIMER:
+            edge = self.contacts.tick(source, t, settings.access)
             if edge is not None:
                 self._edge(source, edge, settings, t)
         elif what == "max_note":
@@ -391,7 +348,8 @@ class Engine:
         elif what == "beam":
             self.beams.tick(source, t, settings)
 
-    def _set_deadline(self, key: str, when: float | None) -> None:
+    def set_deadline(self, key: str, when: float | None) -> None:
+        """Run ``key``'s timer (``<source>/<what>``) at ``when``; None cancels it."""
         if when is None:
             self._deadlines.pop(key, None)
         else:
@@ -431,17 +389,17 @@ class Engine:
             target, _, field = path.partition(".")
             # Else the old mode's notes ring on; a new song starts from its beginning.
             if field in ("mode", "song") and not is_midi(target):
-                self._stop(target)
+                self.stop(target)
                 self._forget(target)
             elif field == "role" and target in self.devices.devices:
-                self.forget_keys(target)
+                self.devices.forget_keys(target)
                 self.voicing.release_device(target)
         return self.profile
 
     def load_profile(self, profile: Profile, t: float) -> None:
         """Swap the whole profile at once: every note released cleanly first."""
         self.release_all(t, "profile")
-        for source in list(self._filters) + list(self.beams.players):
+        for source in [*self.contacts.sources(), *self.beams.players]:
             self._forget(source)
         self._adopt(profile, t)
         self.band.loaded(profile, t)
@@ -464,9 +422,9 @@ class Engine:
         self.voicing.now = t
         settings = self.profile.settings_for(source)
         mode = settings.mode if settings.mode is PlayMode.CHORD else PlayMode.NOTE
-        self._stop(source)
+        self.stop(source)
         self.voicing.start(source, settings, mode)
-        self._set_deadline(f"{source}/check", t + CHECK_NOTE_S)
+        self.set_deadline(f"{source}/check", t + CHECK_NOTE_S)
 
     def beam_position(self, source: str) -> tuple[float | None, int | None]:
         """A beam's smoothed distance and zone, as the status shows them."""
@@ -491,7 +449,7 @@ class Engine:
         # A sensor that vanished mid-note would otherwise leave its note droning.
         self._require_input(event.source)
         self._offline[event.source] = event.reason
-        self._stop(event.source)
+        self.stop(event.source)
         self._forget(event.source)
 
     def _on_online(self, event: InputOnline) -> None:
@@ -499,10 +457,10 @@ class Engine:
 
     def _forget(self, source: str) -> None:
         """Drop an input's filter and beam state: it starts afresh."""
-        self._filters.pop(source, None)
+        self.contacts.forget(source)
         self.beams.forget(source)
         self.songs.reset(source)
-        for what in ("access", "beam", "max_note", "check"):
+        for what in (ACCESS_TIMER, "beam", "max_note", "check"):
             self._deadlines.pop(f"{source}/{what}", None)
 
     # -- errors ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appliance.engine.access import AccessFilter, Edge
+from appliance.engine.access import AccessFilter, Contacts, Edge
 from appliance.profile.inputs import Access, PadSettings, SwitchSettings
 
 P, R = Edge.PRESS, Edge.RELEASE
@@ -452,3 +452,39 @@ def test_any_edge_sequence(accept, release, lockout, steps, start):
             assert when - since >= acc.release_s - EPS
             assert last_press is not None
             assert when - last_press >= acc.lockout_s - EPS
+
+
+# -- every contact's filter, as the engine keeps them -------------------------------------
+
+
+class Timers(dict):
+    """The engine's side of ``set_deadline``: pending timers by key."""
+
+    def set(self, key: str, when: float | None) -> None:
+        if when is None:
+            self.pop(key, None)
+        else:
+            self[key] = when
+
+
+def test_contacts_keep_a_filter_per_source_and_tell_when_each_is_due():
+    timers = Timers()
+    contacts = Contacts(timers.set)
+    acc = access(accept_ms=100)
+    assert contacts.raw("switch:1", True, 1.0, acc) is None  # waiting for the dwell
+    assert contacts.raw("midi:keys#60", True, 1.05, access()) is P  # a key of its own
+    assert timers == {"switch:1/access": pytest.approx(1.1)}
+    assert contacts.touching("switch:1") and not contacts.accepted("switch:1")
+    assert contacts.tick("switch:1", 1.1, acc) is P
+    assert contacts.accepted("switch:1") and timers == {}
+    assert contacts.tick("pad:3", 1.1, acc) is None  # never touched: nothing to do
+
+
+def test_contacts_forget_a_devices_keys_and_nothing_else():
+    contacts = Contacts(Timers().set)
+    for source in ("midi:keys#60", "midi:keys#64", "midi:keys-2#60", "switch:1"):
+        contacts.raw(source, True, 1.0, access())
+    contacts.forget_starting("midi:keys#")
+    assert contacts.sources() == ("midi:keys-2#60", "switch:1")
+    contacts.reset()  # a stop: nothing pressed, nothing touching
+    assert not contacts.accepted("switch:1") and not contacts.touching("switch:1")
