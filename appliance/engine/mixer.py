@@ -397,8 +397,7 @@ class Mixer:
         if not self._moving():
             self.deadline = None
             return
-        blocks = math.floor(t / self.block_s + _SAME_TIME_S) + 1
-        self.deadline = blocks * self.block_s
+        self.deadline = next_block(t, self.block_s)
 
     def _fade(self) -> float:
         if self._panic_from is None:
@@ -434,3 +433,16 @@ class Mixer:
         if value != strip.sent:
             strip.sent = value
             self._send(channel, value)
+
+
+def next_block(t: float, block_s: float) -> float:
+    """The first block boundary after ``t`` (one within a nanosecond counts as ``t``).
+
+    Always later than ``t``: a live box's clock is its uptime, and after a few
+    hours ``t / block_s`` is so large that a boundary computed from it can come
+    out equal to ``t`` itself; a timer due again at once would never let go.
+    """
+    boundary = (math.floor(t / block_s) + 1) * block_s
+    while boundary <= t + _SAME_TIME_S:
+        boundary += block_s
+    return boundary

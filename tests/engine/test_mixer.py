@@ -22,6 +22,7 @@ from appliance.engine.mixer import (
     RISE_DB_PER_S,
     Mixer,
     PanicStep,
+    next_block,
     volume_db,
 )
 from appliance.sound.level import FULL_CC7, REFERENCE_GAIN, Level
@@ -331,3 +332,34 @@ def test_panic_leaves_the_volume_where_it_was_going():
     desk.at(1.2).add_channel(Channel(0), LOUD)
     desk.run_until(3.0)
     assert desk.sent[-1][2] == cc_for(FULL_CC7, volume_db(0.8))
+
+
+# -- the clock of a box that has been on for hours ------------------------------------------
+
+#: A live box's times are its uptime: nine hours, a month, a year.
+UPTIMES_S = (33071.30133333333, 9 * 3600 + 0.123, 30 * 86400 + 0.5, 365 * 86400 + 0.25)
+
+
+@pytest.mark.parametrize("uptime", UPTIMES_S)
+def test_the_next_block_is_always_later_however_long_the_box_has_been_on(uptime):
+    t = uptime
+    for _ in range(2000):  # every boundary as a timer runs at it, and in between
+        following = next_block(t, BLOCK_S)
+        assert t < following <= t + BLOCK_S * (1 + 1e-6)
+        t = following if int(following * 1e6) % 3 else following - BLOCK_S / 3
+
+
+@pytest.mark.parametrize("uptime", UPTIMES_S)
+def test_a_fade_on_a_box_on_for_hours_ticks_through_to_its_end(uptime):
+    # A boundary that came out equal to its own time once made a fade's timer due
+    # again at once, for ever: the owner thread spun and the box stopped playing.
+    desk = Desk(volume=0.6)
+    desk.mixer.add_channel(Channel(0), PIANO)
+    desk.at(uptime).set_volume(0.2, uptime)
+    ticks = 0
+    while (due := desk.mixer.deadline) is not None:
+        assert due > desk.now
+        desk.at(due).tick(due)
+        ticks += 1
+        assert ticks < 10 * FALL_S / BLOCK_S, "the fade never ends"
+    assert desk.now - uptime == pytest.approx(FALL_S, abs=2 * BLOCK_S)
