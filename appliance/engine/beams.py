@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from appliance.engine.band import Band
 from appliance.engine.beam_player import BeamPlayer
+from appliance.engine.play_modes import MAX_NOTE_TIMER
 from appliance.engine.turns import Turns
 from appliance.engine.voicing import Voicing
 from appliance.profile import BeamMode, BeamSettings
@@ -111,7 +112,7 @@ class Beams:
                 self._turns.sounded(s, t)
             limited = end is not None and s.max_note_s > 0
             deadline = end + s.max_note_s if end is not None and limited else None
-            self._set_deadline(f"{source}/max_note", deadline)
+            self._set_deadline(f"{source}/{MAX_NOTE_TIMER}", deadline)
 
     def _triggered(self, s: BeamSettings, player: BeamPlayer) -> bool:
         distance = player.distance

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from appliance.engine.access import ACCESS_TIMER, Edge
+from appliance.engine.play_modes import MAX_NOTE_TIMER
+from appliance.engine.status import InputStatus
 from appliance.errors import TonicError
 from appliance.events import (
     ControlChange,
@@ -171,7 +173,7 @@ class DeviceRouter:
     def key_timer(self, source: str, what: str, t: float) -> None:
         """A timer of a client's key is due: its access filter's, or its note's limit."""
         device, _, note = source.partition(KEY_MARK)
-        if what == "max_note":
+        if what == MAX_NOTE_TIMER:
             self._engine.voicing.stop(source)
         elif what == ACCESS_TIMER and device in self.devices:
             access = self._engine.profile.settings_for(InputId(device)).access
@@ -195,8 +197,8 @@ class DeviceRouter:
         locked = voicing.harmony.lock_note(note, voicing.key)
         velocity = shaped_velocity(settings, struck)
         voicing.play_key(source, device_id, int(locked), velocity)
-        if settings.max_note_s > 0:  # a key held down (or a book on the keyboard) must not drone
-            engine.set_deadline(f"{source}/max_note", t + settings.max_note_s)
+        # A key held down (or a book on the keyboard) must not drone.
+        engine.modes.limit(source, settings.max_note_s, t)
 
     def forget_keys(self, device: str) -> None:
         """A device went away or changed role: its keys' filters and timers go with it."""
@@ -221,6 +223,23 @@ class DeviceRouter:
         _, settings = self._device(event.source)
         if settings.role is MidiRole.THERAPIST:
             self._engine.voicing.bend(event.source, event.value)
+
+    def statuses(self) -> list[InputStatus]:
+        """Each plugged device as an input of the status: its role, and the keys it sounds."""
+        voicing = self._engine.voicing
+        found = []
+        for did in self.devices:
+            held = [h for h in voicing.holders() if device_of(h) == did]
+            found.append(
+                InputStatus(
+                    id=did,
+                    mode=str(self._engine.profile.settings_for(InputId(did)).role),
+                    instrument=voicing.instrument_of(did).title,
+                    active=bool(held),
+                    sounding=tuple(n for h in held for n in voicing.sounding_names(h)),
+                )
+            )
+        return found
 
     # -- inside -----------------------------------------------------------------------------------
 

@@ -22,10 +22,11 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from appliance.engine.access import ACCESS_TIMER, Contacts, Edge
+from appliance.engine.access import ACCESS_TIMER, Contacts
 from appliance.engine.band import Band
 from appliance.engine.beams import Beams
 from appliance.engine.devices import DeviceRouter, device_of
+from appliance.engine.play_modes import MAX_NOTE_TIMER, PlayModes
 from appliance.engine.song_steps import SongSteps
 from appliance.engine.status import EngineStatus, InputStatus
 from appliance.engine.turns import Turns
@@ -103,6 +104,7 @@ class Engine:
         self.turns = Turns(self.voicing)
         self.turns.follow(profile, 0.0)
         self.songs = SongSteps(self.voicing, self.set_deadline)  # inputs in sequence mode
+        self.modes = PlayModes(self.voicing, self.band, self.turns, self.songs, self.set_deadline)
         self.beams = Beams(
             self.voicing,
             self.band,
@@ -217,17 +219,7 @@ class Engine:
                     zone=beam.zone if beam else None,
                 )
             )
-        for did in self.devices.devices:
-            held = [h for h in self.voicing.holders() if device_of(h) == did]
-            inputs.append(
-                InputStatus(
-                    id=did,
-                    mode=str(self.profile.settings_for(InputId(did)).role),
-                    instrument=v.instrument_of(did).title,
-                    active=bool(held),
-                    sounding=tuple(n for h in held for n in v.sounding_names(h)),
-                )
-            )
+        inputs.extend(self.devices.statuses())
         return EngineStatus(
             harmony=v.harmony.describe(v.key),
             loop=self.band.describe(),
@@ -259,7 +251,7 @@ class Engine:
         settings = self.profile.settings_for(InputId(source))
         edge = self.contacts.raw(source, active, t, settings.access)
         if edge is not None:
-            self._edge(source, edge, settings, t)
+            self.modes.edge(source, edge, settings, t)
 
     def forget_timers(self, prefix: str) -> None:
         """Every pending timer of the sources whose names start with ``prefix``."""
@@ -269,44 +261,9 @@ class Engine:
     def handle_panic(self, event: Panic) -> None:
         self._on_panic(event)
 
-    def _edge(self, source: str, edge: Edge, settings: Any, t: float) -> None:
-        if edge is Edge.PRESS:
-            if not self.turns.may_sound(source, settings):
-                return  # out of turn: counted, not sounded
-            self.band.client_played(t)  # "wait for me": the loop moves on while the client plays
-        if settings.mode is PlayMode.CHOICE:  # the band plays what the press chooses
-            if edge is Edge.PRESS:
-                self.band.choose(source, settings.choice or settings.song, t)
-            return
-        if settings.mode is PlayMode.SEQUENCE:  # the input's song plays (engine/song_steps.py)
-            if edge is Edge.PRESS:
-                phrase_end = self.songs.press(source, settings, t)
-                if phrase_end is not None:
-                    self.turns.sounded(settings, t, phrase_end)
-            else:
-                self.songs.release(source, t)
-            return
-        if edge is Edge.PRESS:
-            self.turns.sounded(settings, t)
-        mode = settings.mode if isinstance(settings.mode, PlayMode) else PlayMode.NOTE
-        held = self.voicing.held_mode(source)
-        if edge is Edge.PRESS:
-            if held is not None:
-                # A latched note is toggled off; any other leftover note (a
-                # lost release) is stopped so the new press starts cleanly.
-                self.stop(source)
-                if held is PlayMode.LATCH and mode is PlayMode.LATCH:
-                    return
-            self.voicing.start(source, settings, mode)
-            if settings.max_note_s > 0:
-                self.set_deadline(f"{source}/max_note", t + settings.max_note_s)
-        elif held is not None and held is not PlayMode.LATCH:
-            self.stop(source)
-
     def stop(self, source: str) -> None:
         """Stop what ``source`` sounds (an input, or a device's key), and its time limit."""
-        self.voicing.stop(source)
-        self._deadlines.pop(f"{source}/max_note", None)
+        self.modes.stop(source)
 
     # -- beams (engine/beams.py) -----------------------------------------------------
 
@@ -338,8 +295,8 @@ class Engine:
         elif what == ACCESS_TIMER:
             edge = self.contacts.tick(source, t, settings.access)
             if edge is not None:
-                self._edge(source, edge, settings, t)
-        elif what == "max_note":
+                self.modes.edge(source, edge, settings, t)
+        elif what == MAX_NOTE_TIMER:
             # A note held too long ends; the contact must be released and
             # pressed again (or the hand move on) to play, so a stuck switch
             # or a chair left in the beam stays quiet.
@@ -460,7 +417,7 @@ class Engine:
         self.contacts.forget(source)
         self.beams.forget(source)
         self.songs.reset(source)
-        for what in (ACCESS_TIMER, "beam", "max_note", "check"):
+        for what in (ACCESS_TIMER, "beam", MAX_NOTE_TIMER, "check"):
             self._deadlines.pop(f"{source}/{what}", None)
 
     # -- errors ------------------------------------------------------------------------
