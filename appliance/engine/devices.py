@@ -188,9 +188,8 @@ class DeviceRouter:
         if edge is not Edge.PRESS:
             return
         device, settings = self._device(device_id)
-        if not engine.turns.may_sound(source, settings):
-            return  # out of turn: counted, not sounded
-        engine.band.client_played(t)
+        if not engine.modes.admit(source, settings, t):
+            return
         engine.turns.sounded(settings, t)
         voicing = engine.voicing
         struck = device.struck.get(note, settings.velocity)

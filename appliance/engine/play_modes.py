@@ -52,10 +52,8 @@ class PlayModes:
         ``settings`` are the input's: a switch's or a pad's, or a beam's for its
         trigger (whose mode is always a note).
         """
-        if edge is Edge.PRESS:
-            if not self._turns.may_sound(source, settings):
-                return  # out of turn: counted, not sounded
-            self._band.client_played(t)  # "wait for me": the loop moves on while the client plays
+        if edge is Edge.PRESS and not self.admit(source, settings, t):
+            return
         if settings.mode is PlayMode.CHOICE:  # the band plays what the press chooses
             if edge is Edge.PRESS:
                 self._band.choose(source, settings.choice or settings.song, t)
@@ -83,6 +81,17 @@ class PlayModes:
             self.limit(source, settings.max_note_s, t)
         elif held is not None and held is not PlayMode.LATCH:
             self.stop(source)
+
+    def admit(self, source: str, settings: Any, t: float) -> bool:
+        """Whether a press of ``source`` at ``t`` may sound: False out of turn (counted).
+
+        A press that may is one the band hears: "wait for me" moves on while the
+        client plays.
+        """
+        if not self._turns.may_sound(source, settings):
+            return False
+        self._band.client_played(t)
+        return True
 
     def limit(self, source: str, max_note_s: float, t: float) -> None:
         """The note ``source`` started at ``t`` ends after ``max_note_s`` (0: never)."""
