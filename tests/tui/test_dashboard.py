@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from service.harness import Stream
 from textual.containers import Vertical
@@ -133,3 +135,18 @@ async def test_before_the_box_starts_the_ui_says_it_is_not_running(stopped_box):
         await until(pilot, lambda: NOT_RUNNING in first_line(app), "the not-running line")
         stopped_box.start()
         await until(pilot, lambda: "Switch 4" in screen_text(app), "the switches")
+
+
+async def test_two_statuses_with_new_inputs_at_once_leave_one_lamp_each(box):
+    # The inputs change twice in quick succession (a status read on connecting, then
+    # one from the poll): the second rebuild waits for the first, so no lamp is doubled.
+    app = SetupApp(Link(box.sock))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "Switch 4" in screen_text(app), "the lamps")
+        screen = app.screen
+        full = dict(screen.status)
+        two = dict(full, inputs=[i for i in full["inputs"] if i["id"] in ("switch:1", "switch:2")])
+        await asyncio.gather(screen._take_status(two, True), screen._take_status(full, True))
+        await pilot.pause()
+        lamps = [w.iid for w in screen.query(SwitchLamp)]
+        assert lamps == ["switch:1", "switch:2", "switch:3", "switch:4"]

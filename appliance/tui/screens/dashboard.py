@@ -17,6 +17,7 @@ costs one status call every half second and no drawing.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -67,6 +68,7 @@ class DashboardScreen(SetupScreen):
         self.pressed: set[str] = set()
         self.sounding: dict[str, list[str]] = {}
         self._ids: tuple[str, ...] = ()
+        self._building = asyncio.Lock()
         self._polling = False
         self._timer: Timer | None = None
         self.activity: deque[str] = deque(maxlen=ACTIVITY_LINES)
@@ -189,17 +191,22 @@ class DashboardScreen(SetupScreen):
         self._show()
 
     async def _build(self, ids: tuple[str, ...]) -> None:
-        """Make one widget per input the box has (once, and when its inputs change)."""
+        """Make one widget per input the box has (once, and when its inputs change).
+
+        Two statuses with new inputs can come one straight after the other: the
+        second rebuild waits for the first, or both would mount their widgets.
+        """
         self._ids = ids
-        self.query_one("#waiting").display = not ids
-        holders = {"switch": "#switches", "pad": "#pads", "beam": "#beams"}
-        makers = {"switch": SwitchLamp, "pad": PadMeter, "beam": BeamMeter}
-        for kind, selector in holders.items():
-            holder = self.query_one(selector)
-            await holder.remove_children()
-            widgets = [makers[kind](iid) for iid in ids if input_kind(iid) == kind]
-            holder.display = bool(widgets)
-            await holder.mount_all(widgets)
+        async with self._building:
+            self.query_one("#waiting").display = not ids
+            holders = {"switch": "#switches", "pad": "#pads", "beam": "#beams"}
+            makers = {"switch": SwitchLamp, "pad": PadMeter, "beam": BeamMeter}
+            for kind, selector in holders.items():
+                holder = self.query_one(selector)
+                await holder.remove_children()
+                widgets = [makers[kind](iid) for iid in ids if input_kind(iid) == kind]
+                holder.display = bool(widgets)
+                await holder.mount_all(widgets)
 
     # -- onto the widgets ---------------------------------------------------------------------
 
